@@ -1,0 +1,35 @@
+package dev.llmlb.api.engine;
+
+import java.util.Optional;
+
+/**
+ * Runs models of one or more formats.
+ */
+public interface InferenceEngine extends AutoCloseable {
+
+    /**
+     * Why this engine cannot run a downloaded model, e.g. {@code "architecture GPT2LMHeadModel is not supported"};
+     * empty when it can. Must be cheap: reads a config file at most.
+     */
+    default Optional<String> unsupportedReason(LocalModel model) {
+        return Optional.empty();
+    }
+
+    /** The bytes of memory the model will take once loaded; the host uses it to keep within its budget. */
+    default long estimateMemoryBytes(LocalModel model) {
+        return model.totalBytes();
+    }
+
+    /**
+     * Loads a model. May take seconds; the host calls it off the request threads and at most once at a time
+     * per model.
+     *
+     * @throws EngineException when the files cannot be loaded; the message says why
+     */
+    LoadedModel load(LocalModel model, LoadOptions options);
+
+    /** Releases what the engine holds beyond its loaded models. */
+    @Override
+    default void close() {
+    }
+}

@@ -1,0 +1,4 @@
+/** Engine plugin onnx: decoder-only ONNX models through ONNX Runtime. */
+module dev.llmlb.engine.onnx {
+    requires dev.llmlb.api;
+}
