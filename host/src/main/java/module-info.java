@@ -9,9 +9,13 @@ module dev.llmlb.host {
     requires io.helidon.logging.jul;
     requires com.fasterxml.jackson.databind;
     requires java.logging;
+    requires jdk.management;
 
     uses dev.llmlb.api.source.ModelSourceFactory;
     uses dev.llmlb.api.engine.InferenceEngineFactory;
 
     exports dev.llmlb.host;
+
+    opens dev.llmlb.host.models to com.fasterxml.jackson.databind;
+    opens dev.llmlb.host.resolve to com.fasterxml.jackson.databind;
 }

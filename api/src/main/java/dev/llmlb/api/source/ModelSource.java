@@ -3,6 +3,7 @@ package dev.llmlb.api.source;
 import dev.llmlb.api.ModelSpec;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Knows how one kind of model repository is laid out and plans what to fetch from it.
@@ -21,6 +22,14 @@ public interface ModelSource {
      *         empty when the entry is fine
      */
     List<String> validate(ModelSpec spec);
+
+    /**
+     * The format this source's models have, when it is known before anything is fetched (e.g. {@code gguf} for a
+     * GGUF source). The host uses it to tell, before a download, that no installed engine could run the model.
+     */
+    default Optional<String> expectedFormat() {
+        return Optional.empty();
+    }
 
     /**
      * The next step of fetching {@code spec}.

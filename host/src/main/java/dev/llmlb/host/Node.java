@@ -1,0 +1,216 @@
+package dev.llmlb.host;
+
+import dev.llmlb.host.catalog.Catalog;
+import dev.llmlb.host.catalog.CatalogLoader;
+import dev.llmlb.host.config.ConfigException;
+import dev.llmlb.host.config.EnvFile;
+import dev.llmlb.host.config.NodeConfig;
+import dev.llmlb.host.config.Settings;
+import dev.llmlb.host.http.ApiKeys;
+import dev.llmlb.host.http.HealthApi;
+import dev.llmlb.host.http.Json;
+import dev.llmlb.host.http.NodeApi;
+import dev.llmlb.host.http.OpenAiApi;
+import dev.llmlb.host.http.Readiness;
+import dev.llmlb.host.http.RequestBodies;
+import dev.llmlb.host.http.Router;
+import dev.llmlb.host.inference.Generator;
+import dev.llmlb.host.models.ModelManager;
+import dev.llmlb.host.models.Residency;
+import dev.llmlb.host.plugins.PluginRegistry;
+import dev.llmlb.host.resolve.ModelResolver;
+import io.helidon.webserver.WebServer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A running node: configuration read and checked, plugins loaded, catalog validated, web server listening.
+ */
+public final class Node implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(Node.class.getName());
+
+    private final NodeConfig config;
+    private final PluginRegistry plugins;
+    private final Catalog catalog;
+    private final ModelManager models;
+    private final Generator generator;
+    private final Readiness readiness;
+    private final WebServer server;
+    private final ScheduledExecutorService housekeeping;
+    private final ModelResolver resolver;
+
+    private Node(NodeConfig config, PluginRegistry plugins, Catalog catalog, ModelManager models,
+                 Generator generator, Readiness readiness, WebServer server, ScheduledExecutorService housekeeping,
+                 ModelResolver resolver) {
+        this.config = config;
+        this.plugins = plugins;
+        this.catalog = catalog;
+        this.models = models;
+        this.generator = generator;
+        this.readiness = readiness;
+        this.server = server;
+        this.housekeeping = housekeeping;
+        this.resolver = resolver;
+    }
+
+    /** Reads the settings of {@code options}: the environment over {@code <home>/.env}. */
+    public static Settings settings(NodeOptions options) {
+        Path home = NodeConfig.home(options.environment(), options.userHome());
+        return Settings.of(options.environment(), EnvFile.read(NodeConfig.envFile(home)));
+    }
+
+    /** Reads the configuration of {@code options}. */
+    public static NodeConfig config(NodeOptions options) {
+        Path home = NodeConfig.home(options.environment(), options.userHome());
+        return NodeConfig.from(settings(options), home, options.distDir(), physicalMemory());
+    }
+
+    /**
+     * Starts a node.
+     *
+     * @throws ConfigException when the settings or {@code supported_models.json} are wrong; nothing was written
+     */
+    public static Node start(NodeOptions options) {
+        Settings settings = settings(options);
+        NodeConfig config = config(options);
+        boolean gpus = !options.gpus().gpus().isEmpty();
+        PluginRegistry plugins = PluginRegistry.load(config.pluginsDir(),
+                new NodePluginContext(settings, config.home(), gpus));
+        try {
+            installDefaultCatalog(config, options.distDir());
+            Catalog catalog = new CatalogLoader(Json.mapper(), spec -> plugins.source(spec.source())
+                    .map(source -> source.validate(spec)).orElse(List.of())).load(config.catalogFile());
+            createFolders(config);
+            if (config.usesDevelopmentKey()) {
+                LOG.log(Level.WARNING, "No API key is configured (LLMLB_API_KEYS); the development key ''{0}'' is "
+                        + "accepted. Set LLMLB_API_KEYS before exposing this node.", NodeConfig.DEVELOPMENT_KEY);
+            }
+            ModelResolver resolver = new ModelResolver(config, plugins);
+            ModelManager models = new ModelManager(config, catalog, plugins, resolver,
+                    new Residency(config, options.gpus()));
+            Generator generator = new Generator();
+            Readiness readiness = new Readiness();
+            var routing = Router.build(new ApiKeys(config.acceptedKeys()),
+                    new HealthApi(readiness)::register,
+                    new OpenAiApi(catalog, models, generator, new RequestBodies(config.maxBodyBytes()))::register,
+                    new NodeApi(catalog, models, plugins)::register);
+            WebServer server = WebServer.builder()
+                    .host(config.bind())
+                    .port(config.port())
+                    .shutdownHook(false)
+                    .routing(routing)
+                    .build()
+                    .start();
+            ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(
+                    Thread.ofPlatform().name("housekeeping").daemon(true).factory());
+            long every = Math.max(1, Math.min(30, config.idleTimeout().toSeconds() / 2));
+            housekeeping.scheduleWithFixedDelay(models::unloadIdle, every, every, TimeUnit.SECONDS);
+            readiness.started();
+            LOG.log(Level.INFO, "llmlb-node listening on http://{0}:{1} with {2} models in {3}", config.bind(),
+                    Integer.toString(server.port()), catalog.models().size(), config.catalogFile());
+            return new Node(config, plugins, catalog, models, generator, readiness, server, housekeeping,
+                    resolver);
+        } catch (RuntimeException e) {
+            plugins.close();
+            throw e;
+        }
+    }
+
+    private static void installDefaultCatalog(NodeConfig config, Optional<Path> distDir) {
+        if (Files.exists(config.catalogFile()) || distDir.isEmpty()) {
+            return;
+        }
+        Path bundled = distDir.get().resolve("conf").resolve("supported_models.json");
+        if (!Files.isRegularFile(bundled)) {
+            return;
+        }
+        try {
+            Files.createDirectories(config.catalogFile().toAbsolutePath().getParent());
+            Files.copy(bundled, config.catalogFile());
+            LOG.log(Level.INFO, "Created {0} from the bundled default; edit it to list your models",
+                    config.catalogFile());
+        } catch (IOException e) {
+            throw new ConfigException(List.of(config.catalogFile() + ": cannot create it from " + bundled + ": "
+                    + e.getMessage()));
+        }
+    }
+
+    private static void createFolders(NodeConfig config) {
+        try {
+            Files.createDirectories(config.locksDir());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + config.locksDir() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static long physicalMemory() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getTotalMemorySize();
+        }
+        return Runtime.getRuntime().maxMemory();
+    }
+
+    /** The port the server listens on (useful when configured as 0). */
+    public int port() {
+        return server.port();
+    }
+
+    public NodeConfig config() {
+        return config;
+    }
+
+    public ModelManager models() {
+        return models;
+    }
+
+    public Catalog catalog() {
+        return catalog;
+    }
+
+    public PluginRegistry plugins() {
+        return plugins;
+    }
+
+    /**
+     * Stops taking requests (readiness turns 503), lets in-flight requests finish within the grace period,
+     * then stops the server and unloads every model.
+     */
+    public void drainAndStop(Duration grace) {
+        readiness.draining();
+        LOG.log(Level.INFO, "Draining: waiting up to {0} for {1} requests", grace, models.activeRequests());
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (models.activeRequests() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        close();
+    }
+
+    @Override
+    public void close() {
+        readiness.draining();
+        housekeeping.shutdownNow();
+        server.stop();
+        resolver.close();
+        generator.close();
+        models.close();
+        plugins.close();
+        LOG.log(Level.INFO, "llmlb-node stopped");
+    }
+}

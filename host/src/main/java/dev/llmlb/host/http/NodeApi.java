@@ -1,0 +1,109 @@
+package dev.llmlb.host.http;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llmlb.api.ModelSpec;
+import dev.llmlb.host.catalog.Catalog;
+import dev.llmlb.host.models.ModelFailure;
+import dev.llmlb.host.models.ModelManager;
+import dev.llmlb.host.plugins.PluginRegistry;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Optional;
+
+/** The node's own routes under {@code /v0}: the catalog, model status and control, plugins. */
+public final class NodeApi {
+
+    private final Catalog catalog;
+    private final ModelManager models;
+    private final PluginRegistry plugins;
+
+    public NodeApi(Catalog catalog, ModelManager models, PluginRegistry plugins) {
+        this.catalog = catalog;
+        this.models = models;
+        this.plugins = plugins;
+    }
+
+    public void register(HttpRouting.Builder routing) {
+        Endpoint.at("/v0/supported-models").get(this::supportedModels).register(routing);
+        Endpoint.at("/v0/models/{id}/status").get(this::status).register(routing);
+        Endpoint.at("/v0/models/{id}/pull").post(this::pull).register(routing);
+        Endpoint.at("/v0/models/{id}").delete(this::delete).register(routing);
+        Endpoint.at("/v0/plugins").get(this::plugins).register(routing);
+    }
+
+    private ModelSpec spec(ServerRequest req) {
+        String id = req.path().pathParameters().get("id");
+        return catalog.find(id).orElseThrow(() -> ApiException.modelNotFound(id));
+    }
+
+    private void supportedModels(ServerRequest req, ServerResponse res) {
+        ObjectNode body = Json.object();
+        ArrayNode list = body.putArray("models");
+        for (ModelSpec spec : catalog.models()) {
+            ObjectNode model = list.addObject();
+            model.put("id", spec.id());
+            model.put("name", spec.name());
+            model.put("source", spec.source());
+            model.put("repo_id", spec.repoId());
+            model.put("required_vram_mb", spec.requiredVramMb());
+            ArrayNode tags = model.putArray("tags");
+            spec.tags().forEach(tags::add);
+            model.put("is_local", models.isLocal(spec));
+            Optional<ModelFailure> unavailable = models.unavailable(spec);
+            model.put("available", unavailable.isEmpty());
+            unavailable.ifPresent(f -> model.put("unavailable_reason", f.message()));
+            model.put("status", models.status(spec).status());
+        }
+        Responses.json(res, body);
+    }
+
+    private void status(ServerRequest req, ServerResponse res) {
+        Responses.json(res, models.status(spec(req)));
+    }
+
+    private void pull(ServerRequest req, ServerResponse res) {
+        ModelSpec spec = spec(req);
+        models.unavailable(spec).ifPresent(f -> {
+            throw new ApiException(f.httpStatus(), ApiException.SERVER_ERROR, f.code(), null, f.message());
+        });
+        boolean local = models.isLocal(spec);
+        models.ensureLocal(spec);
+        Responses.json(res, local ? 200 : 202, models.status(spec));
+    }
+
+    private void delete(ServerRequest req, ServerResponse res) {
+        ModelSpec spec = spec(req);
+        try {
+            models.delete(spec);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        ObjectNode body = Json.object();
+        body.put("id", spec.id());
+        body.put("object", "model");
+        body.put("deleted", true);
+        Responses.json(res, body);
+    }
+
+    private void plugins(ServerRequest req, ServerResponse res) {
+        ObjectNode body = Json.object();
+        ArrayNode list = body.putArray("plugins");
+        plugins.plugins().forEach(info -> {
+            ObjectNode plugin = list.addObject();
+            plugin.put("kind", info.kind());
+            plugin.put("name", info.name());
+            ArrayNode formats = plugin.putArray("formats");
+            info.formats().stream().sorted().forEach(formats::add);
+            plugin.put("module", info.module());
+            plugin.put("location", info.location());
+        });
+        ArrayNode failures = body.putArray("failures");
+        plugins.failures().forEach(f -> failures.addObject().put("location", f.location()).put("reason", f.reason()));
+        Responses.json(res, body);
+    }
+}

@@ -1,0 +1,13 @@
+package dev.llmlb.host.models;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+/**
+ * The body of {@code GET /v0/models/{id}/status}. {@code model_id}, {@code status}, {@code progress},
+ * {@code downloaded_bytes} and {@code total_bytes} are always there, as the user's document shows them.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ModelStatus(String modelId, String status, double progress, long downloadedBytes, long totalBytes,
+                          String localPath, String errorMessage, String errorCode, String engine, String device,
+                          Long requiredVramMb, Long memoryBytes) {
+}

@@ -1,0 +1,54 @@
+package dev.llmlb.host.openai;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.llmlb.api.engine.SamplingParams;
+import dev.llmlb.host.http.ApiException;
+
+import java.util.List;
+import java.util.OptionalInt;
+
+/** A validated {@code POST /v1/completions} body (legacy text completion). */
+public record CompletionRequest(String model, String prompt, OptionalInt maxTokens, SamplingParams sampling,
+                                List<String> stop, boolean stream, boolean includeUsage, boolean echo) {
+
+    public CompletionRequest {
+        stop = List.copyOf(stop);
+    }
+
+    /** OpenAI's default for {@code max_tokens} on this endpoint. */
+    public static final int DEFAULT_MAX_TOKENS = 16;
+
+    public static CompletionRequest parse(JsonNode body) {
+        Fields fields = new Fields(body);
+        String model = fields.requiredString("model");
+        String prompt = prompt(body.get("prompt"));
+        fields.singleChoice();
+        fields.rejectIfTrue("logprobs", "logprobs are not supported by this node.");
+        fields.rejectIfTrue("best_of", "best_of is not supported by this node.");
+        if (body.hasNonNull("suffix")) {
+            throw ApiException.unsupported("suffix", "suffix is not supported by this node.");
+        }
+        OptionalInt maxTokens = fields.integer("max_tokens", 1);
+        boolean stream = fields.bool("stream", false);
+        return new CompletionRequest(model, prompt, maxTokens.isPresent() ? maxTokens
+                : OptionalInt.of(DEFAULT_MAX_TOKENS), SamplingFields.read(fields), fields.stop(), stream,
+                fields.includeUsage(stream), fields.bool("echo", false));
+    }
+
+    private static String prompt(JsonNode node) {
+        if (node == null || node.isNull()) {
+            throw ApiException.invalid("prompt", "Missing required parameter: 'prompt'.");
+        }
+        if (node.isTextual()) {
+            return node.asText();
+        }
+        if (node.isArray() && node.size() == 1 && node.get(0).isTextual()) {
+            return node.get(0).asText();
+        }
+        if (node.isArray() && node.size() > 1 && node.get(0).isTextual()) {
+            throw ApiException.unsupported("prompt", "Only one prompt per request is supported; send one request "
+                    + "per prompt.");
+        }
+        throw ApiException.invalid("prompt", "Invalid type for 'prompt': expected a string.");
+    }
+}

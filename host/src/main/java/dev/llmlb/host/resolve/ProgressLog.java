@@ -1,0 +1,41 @@
+package dev.llmlb.host.resolve;
+
+import java.lang.System.Logger.Level;
+import java.util.Locale;
+
+/**
+ * Logs {@code Download progress: 10% (87.6 MB / 876 MB)} once per 10%, in decimal megabytes as the user's
+ * document shows it. A new planning step (a safetensors index naming its shards) grows the total and starts a
+ * new series.
+ */
+final class ProgressLog {
+
+    private static final System.Logger LOG = System.getLogger(ProgressLog.class.getName());
+    private long total;
+    private int lastDecile;
+
+    synchronized void total(long newTotal) {
+        if (newTotal != total) {
+            total = newTotal;
+            lastDecile = 0;
+        }
+    }
+
+    synchronized void bytes(long done) {
+        if (total <= 0) {
+            return;
+        }
+        int decile = (int) Math.min(10, done * 10 / total);
+        if (decile > lastDecile) {
+            lastDecile = decile;
+            LOG.log(Level.INFO, "Download progress: {0}% ({1} / {2})", decile * 10, megabytes(done),
+                    megabytes(total));
+        }
+    }
+
+    /** {@code 87.6 MB}, {@code 876 MB}: one decimal, dropped when it is zero. */
+    static String megabytes(long bytes) {
+        String text = String.format(Locale.ROOT, "%.1f", bytes / 1_000_000.0);
+        return (text.endsWith(".0") ? text.substring(0, text.length() - 2) : text) + " MB";
+    }
+}

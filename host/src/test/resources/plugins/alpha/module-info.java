@@ -1,0 +1,5 @@
+module test.alpha {
+    requires dev.llmlb.api;
+    requires test.lib;
+    provides dev.llmlb.api.source.ModelSourceFactory with test.alpha.Factory;
+}

@@ -1,0 +1,4 @@
+module test.dup {
+    requires dev.llmlb.api;
+    provides dev.llmlb.api.source.ModelSourceFactory with test.dup.Factory;
+}
