@@ -1,5 +1,9 @@
-/** Shared test infrastructure: the fake hub, tiny model generators, plugin contract tests. */
+/** Shared test infrastructure: the fake hub, tiny model generators, an HTTP client for tests, plugin contract tests. */
 module dev.llmlb.testkit {
     requires transitive dev.llmlb.api;
+    requires transitive java.net.http;
     requires jdk.httpserver;
+
+    exports dev.llmlb.testkit.hub;
+    exports dev.llmlb.testkit.http;
 }

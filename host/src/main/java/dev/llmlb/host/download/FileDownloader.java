@@ -6,7 +6,6 @@ import io.helidon.http.Method;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.net.URI;
 import java.nio.ByteBuffer;
@@ -76,7 +75,7 @@ public final class FileDownloader implements AutoCloseable {
                     throw e;
                 }
                 backoff(attempt, uri.getPath(), e);
-            } catch (IOException | UncheckedIOException e) {
+            } catch (IOException | RuntimeException e) {
                 DownloadException failure = HubClient.networkFailure(uri, e);
                 if (!failure.isTransient() || attempt >= settings.maxAttempts()) {
                     throw failure;
@@ -191,7 +190,8 @@ public final class FileDownloader implements AutoCloseable {
                         listener.onBytes(written);
                     }
                 }
-            } catch (IOException | UncheckedIOException e) {
+            } catch (IOException | RuntimeException e) {
+                // Helidon reports a connection closed early as its own runtime exception.
                 DownloadException failure = HubClient.networkFailure(file.uri(), e);
                 if (failure.kind() == DownloadException.Kind.NETWORK_TIMEOUT) {
                     LOG.log(Level.WARNING, "No data for {0} in {1}; giving up on {2}", file.path(),
