@@ -34,7 +34,7 @@ public final class FileDownloader implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(FileDownloader.class.getName());
     private static final int BUFFER = 1 << 20;
-    private static final long PROGRESS_EVERY = 4L << 20;
+    private static final long PROGRESS_EVERY = 256L << 10;
     private static final long DISK_MARGIN = 16L << 20;
     private static final int MAX_TEXT = 16 << 20;
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
@@ -165,7 +165,8 @@ public final class FileDownloader implements AutoCloseable {
             byte[] buffer = new byte[BUFFER];
             ByteBuffer wrap = ByteBuffer.wrap(buffer);
             long reported = written;
-            try (InputStream in = opened.response().inputStream()) {
+            StallWatch watch = StallWatch.start(settings.stallTimeout(), opened);
+            try (watch; InputStream in = opened.response().inputStream()) {
                 while (true) {
                     if (cancelled.getAsBoolean()) {
                         throw new DownloadException(DownloadException.Kind.CANCELLED, "the download of "
@@ -179,6 +180,7 @@ public final class FileDownloader implements AutoCloseable {
                         throw verification(partial, meta, file.path() + " is larger than the expected " + size
                                 + " bytes");
                     }
+                    watch.bytesArrived();
                     digest.update(buffer, 0, n);
                     wrap.clear().limit(n);
                     while (wrap.hasRemaining()) {
@@ -192,7 +194,9 @@ public final class FileDownloader implements AutoCloseable {
                 }
             } catch (IOException | RuntimeException e) {
                 // Helidon reports a connection closed early as its own runtime exception.
-                DownloadException failure = HubClient.networkFailure(file.uri(), e);
+                DownloadException failure = watch.stalled()
+                        ? new DownloadException(DownloadException.Kind.NETWORK_TIMEOUT, "Network timeout", e)
+                        : HubClient.networkFailure(file.uri(), e);
                 if (failure.kind() == DownloadException.Kind.NETWORK_TIMEOUT) {
                     LOG.log(Level.WARNING, "No data for {0} in {1}; giving up on {2}", file.path(),
                             settings.stallTimeout(), file.uri().getHost());

@@ -229,7 +229,16 @@ public final class ModelManager implements AutoCloseable {
 
     private LocalModel awaitLocal(ModelSlot slot, CompletableFuture<LocalModel> future) {
         try {
-            return future.get(config.downloadTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            try {
+                return future.get(config.downloadTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                if (!isStalled(slot)) {
+                    throw e;
+                }
+                // No progress for half the timeout or more: the transfer is about to fail as a network
+                // timeout, and that, not "still downloading", is the answer this client should get.
+                return future.get(Math.min(5000, config.downloadTimeout().toMillis()), TimeUnit.MILLISECONDS);
+            }
         } catch (TimeoutException e) {
             ModelStatus status = status(slot.spec);
             throw ApiException.unavailable("model_downloading", "Model '" + slot.spec.id() + "' is still "
@@ -240,6 +249,13 @@ public final class ModelManager implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw ApiException.unavailable("interrupted", "The node is shutting down.", 5);
+        }
+    }
+
+    private boolean isStalled(ModelSlot slot) {
+        synchronized (slot) {
+            return slot.state == ModelState.DOWNLOADING
+                    && System.nanoTime() - slot.lastProgressNanos >= config.downloadTimeout().toNanos() / 2;
         }
     }
 

@@ -23,12 +23,16 @@ final class ModelSlot {
     long lastUsedNanos;
     int active;
     int waiting;
+    long lastProgressNanos;
 
     ModelSlot(ModelSpec spec) {
         this.spec = spec;
     }
 
     synchronized void progress(ModelState newState, long downloaded, long total) {
+        if (downloaded != downloadedBytes || newState != state) {
+            lastProgressNanos = System.nanoTime();
+        }
         state = newState;
         downloadedBytes = downloaded;
         totalBytes = total;

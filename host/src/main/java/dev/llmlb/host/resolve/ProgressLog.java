@@ -4,9 +4,10 @@ import java.lang.System.Logger.Level;
 import java.util.Locale;
 
 /**
- * Logs {@code Download progress: 10% (87.6 MB / 876 MB)} once per 10%, in decimal megabytes as the user's
- * document shows it. A new planning step (a safetensors index naming its shards) grows the total and starts a
- * new series.
+ * Logs {@code Download progress: 10% (87.6 MB / 876 MB)} once per 10%, in decimal megabytes, each line naming
+ * its step's share of the total exactly as the user's document shows it (87.6 MB is 10% of 876 MB), so every
+ * step appears even when the bytes arrive in large chunks. A new planning step (a safetensors index naming its
+ * shards) grows the total and starts a new series.
  */
 final class ProgressLog {
 
@@ -26,10 +27,10 @@ final class ProgressLog {
             return;
         }
         int decile = (int) Math.min(10, done * 10 / total);
-        if (decile > lastDecile) {
-            lastDecile = decile;
-            LOG.log(Level.INFO, "Download progress: {0}% ({1} / {2})", decile * 10, megabytes(done),
-                    megabytes(total));
+        while (lastDecile < decile) {
+            lastDecile++;
+            LOG.log(Level.INFO, "Download progress: {0}% ({1} / {2})", lastDecile * 10,
+                    megabytes(total * lastDecile / 10), megabytes(total));
         }
     }
 
