@@ -1,5 +1,7 @@
-/** What the HuggingFace sources share: resolve URLs, the tree listing, file selection. */
+/** What the HuggingFace sources share: resolve URLs, the tree listing, repo ids, file selection. */
 module dev.llmlb.source.hf {
-    requires dev.llmlb.api;
+    requires transitive dev.llmlb.api;
     requires com.fasterxml.jackson.databind;
+
+    exports dev.llmlb.source.hf;
 }

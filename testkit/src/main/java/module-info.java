@@ -6,4 +6,5 @@ module dev.llmlb.testkit {
 
     exports dev.llmlb.testkit.hub;
     exports dev.llmlb.testkit.http;
+    exports dev.llmlb.testkit.source;
 }

@@ -1,0 +1,19 @@
+package dev.llmlb.source.gguf;
+
+import dev.llmlb.api.PluginContext;
+import dev.llmlb.api.source.ModelSource;
+import dev.llmlb.api.source.ModelSourceFactory;
+
+/** Provides the {@code hf_gguf} source. */
+public final class HfGgufSourceFactory implements ModelSourceFactory {
+
+    @Override
+    public String name() {
+        return "hf_gguf";
+    }
+
+    @Override
+    public ModelSource create(PluginContext context) {
+        return new HfGgufSource();
+    }
+}
