@@ -17,6 +17,10 @@ import java.util.logging.Logger;
  */
 public final class LogFormat extends Formatter {
 
+    /** Loggers whose level is set here; JUL keeps loggers only weakly, and a collected one forgets its level. */
+    private static final Logger NODE = Logger.getLogger("dev.llmlb");
+    private static final Logger HELIDON = Logger.getLogger("io.helidon");
+
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS")
             .withZone(ZoneId.systemDefault());
 
@@ -63,8 +67,8 @@ public final class LogFormat extends Formatter {
         console.setLevel(Level.ALL);
         root.addHandler(console);
         root.setLevel(Level.INFO);
-        Logger.getLogger("dev.llmlb").setLevel(parse(level));
-        Logger.getLogger("io.helidon").setLevel(Level.WARNING);
+        NODE.setLevel(parse(level));
+        HELIDON.setLevel(Level.WARNING);
     }
 
     private static Level parse(String level) {

@@ -38,7 +38,13 @@ public final class Main {
             System.exit(1);
             return;
         }
-        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("shutdown").unstarted(
-                () -> node.drainAndStop(node.config().shutdownGrace())));
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("shutdown").unstarted(() -> {
+            node.drainAndStop(node.config().shutdownGrace());
+            // A drained node has nothing left to do: report a clean stop (0, not 143) to the supervisor, and do not
+            // wait for native threads of engines, which never end on their own.
+            System.out.flush();
+            System.err.flush();
+            Runtime.getRuntime().halt(0);
+        }));
     }
 }

@@ -44,7 +44,31 @@ final class PluginLayers {
         }
         Configuration configuration = parent.configuration().resolveAndBind(finder, ModuleFinder.of(), roots);
         ClassLoader parentLoader = classPathLoader(folder.resolve("classpath"), PluginLayers.class.getClassLoader());
-        return parent.defineModulesWithOneLoader(configuration, parentLoader);
+        ModuleLayer.Controller controller = ModuleLayer.defineModulesWithOneLoader(configuration, List.of(parent),
+                parentLoader);
+        enableNativeAccess(controller);
+        return controller.layer();
+    }
+
+    /**
+     * Engines load native libraries (llama.cpp, ONNX Runtime, PyTorch). Java 22+ asks for native access to be
+     * granted per module; for modules of a plugin layer that is the layer controller's call. Java 21 has no such
+     * check, and no such method, hence reflection.
+     */
+    private static void enableNativeAccess(ModuleLayer.Controller controller) {
+        java.lang.reflect.Method enable;
+        try {
+            enable = ModuleLayer.Controller.class.getMethod("enableNativeAccess", Module.class);
+        } catch (NoSuchMethodException e) {
+            return;
+        }
+        for (Module module : controller.layer().modules()) {
+            try {
+                enable.invoke(controller, module);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("cannot grant native access to " + module.getName(), e);
+            }
+        }
     }
 
     private static Path[] jars(Path folder) throws IOException {
