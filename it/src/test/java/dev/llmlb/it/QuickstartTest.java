@@ -2,9 +2,6 @@ package dev.llmlb.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.llmlb.testkit.hub.FakeHub;
-import dev.llmlb.testkit.models.GgufWriter;
-import dev.llmlb.testkit.models.TinyLlamaConfig;
-import dev.llmlb.testkit.models.TinyLlamaWeights;
 import dev.llmlb.testkit.http.TestClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,8 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class QuickstartTest {
 
-    private static final String REPO = "bartowski/Llama-3.2-1B-Instruct-GGUF";
-    private static final String FILE = "Llama-3.2-1B-Instruct-Q4_K_M.gguf";
+    private static final String REPO = QuickstartFixture.REPO;
+    private static final String FILE = QuickstartFixture.FILE;
     private static final String HELLO = """
             {
               "model": "llama-3.2-1b",
@@ -47,30 +44,9 @@ class QuickstartTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Path gguf = new GgufWriter(TinyLlamaWeights.generate(TinyLlamaConfig.tiny())).name("Llama 3.2 1B (tiny test)")
-                .write(models.resolve(FILE));
-        size = Files.size(gguf);
         hub = FakeHub.start();
-        hub.repo(REPO).lfsFile(FILE, gguf);
-        Files.writeString(home.resolve("supported_models.json"), """
-                {
-                  "models": [
-                    {
-                      "id": "llama-3.2-1b",
-                      "name": "Llama 3.2 1B",
-                      "source": "hf_gguf",
-                      "repo_id": "bartowski/Llama-3.2-1B-Instruct-GGUF",
-                      "artifacts": [
-                        {
-                          "filename": "Llama-3.2-1B-Instruct-Q4_K_M.gguf",
-                          "size_bytes": %d
-                        }
-                      ],
-                      "required_vram_mb": 2048,
-                      "tags": ["chat", "instruct"]
-                    }
-                  ]
-                }""".formatted(size));
+        size = QuickstartFixture.serveModel(hub, models);
+        QuickstartFixture.writeCatalog(home, size);
         node = DistNode.start(DistNode.dist(), home, Map.of("HF_ENDPOINT", hub.endpoint().toString()));
     }
 
