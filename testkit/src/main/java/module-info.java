@@ -6,5 +6,6 @@ module dev.llmlb.testkit {
 
     exports dev.llmlb.testkit.hub;
     exports dev.llmlb.testkit.http;
+    exports dev.llmlb.testkit.models;
     exports dev.llmlb.testkit.source;
 }
