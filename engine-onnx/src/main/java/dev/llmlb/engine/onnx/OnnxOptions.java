@@ -1,0 +1,94 @@
+package dev.llmlb.engine.onnx;
+
+import dev.llmlb.api.PluginContext;
+import dev.llmlb.api.engine.EngineException;
+
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * How ONNX Runtime runs the models: the execution provider and its threads, from the node's settings.
+ *
+ * <ul>
+ *   <li>{@code LLMLB_ONNX_PROVIDER}: {@code cpu} (default) or {@code cuda}. CUDA needs the
+ *       {@code onnxruntime_gpu} jar in place of {@code onnxruntime} in {@code plugins/engine-onnx/} (same module
+ *       name, same version) and the CUDA and cuDNN libraries that ONNX Runtime release was built against.</li>
+ *   <li>{@code LLMLB_ONNX_CUDA_DEVICE}: the GPU index for {@code cuda}, default 0.</li>
+ *   <li>{@code LLMLB_ONNX_THREADS}: intra-op threads per model, default 0 (ONNX Runtime picks one per core).</li>
+ *   <li>{@code LLMLB_ONNX_PREFILL_CHUNK}: prompt tokens per forward pass, default 256; bounds the logits a long
+ *       prompt materialises at once ({@code chunk × vocab} floats).</li>
+ * </ul>
+ *
+ * @param provider     where the graph runs
+ * @param cudaDevice   the GPU index when {@code provider} is CUDA
+ * @param threads      intra-op threads; 0 lets ONNX Runtime decide
+ * @param prefillChunk prompt tokens per forward pass
+ */
+public record OnnxOptions(Provider provider, int cudaDevice, int threads, int prefillChunk) {
+
+    public static final String PROVIDER = "LLMLB_ONNX_PROVIDER";
+    public static final String CUDA_DEVICE = "LLMLB_ONNX_CUDA_DEVICE";
+    public static final String THREADS = "LLMLB_ONNX_THREADS";
+    public static final String PREFILL_CHUNK = "LLMLB_ONNX_PREFILL_CHUNK";
+
+    /** The execution providers the engine knows how to turn on. */
+    public enum Provider { CPU, CUDA }
+
+    public OnnxOptions {
+        if (cudaDevice < 0 || threads < 0 || prefillChunk <= 0) {
+            throw new IllegalArgumentException("cudaDevice and threads must be >= 0, prefillChunk > 0");
+        }
+    }
+
+    /** CPU with ONNX Runtime's default threading. */
+    public static OnnxOptions cpu() {
+        return new OnnxOptions(Provider.CPU, 0, 0, 256);
+    }
+
+    public OnnxOptions withThreads(int count) {
+        return new OnnxOptions(provider, cudaDevice, count, prefillChunk);
+    }
+
+    public OnnxOptions withPrefillChunk(int tokens) {
+        return new OnnxOptions(provider, cudaDevice, threads, tokens);
+    }
+
+    /**
+     * Reads the settings.
+     *
+     * @throws EngineException when a setting has a value the engine does not understand
+     */
+    public static OnnxOptions from(PluginContext context) {
+        OnnxOptions defaults = cpu();
+        Provider provider = context.setting(PROVIDER).map(String::strip).filter(s -> !s.isEmpty())
+                .map(OnnxOptions::provider).orElse(defaults.provider());
+        return new OnnxOptions(provider,
+                number(context.setting(CUDA_DEVICE), CUDA_DEVICE, 0, defaults.cudaDevice()),
+                number(context.setting(THREADS), THREADS, 0, defaults.threads()),
+                number(context.setting(PREFILL_CHUNK), PREFILL_CHUNK, 1, defaults.prefillChunk()));
+    }
+
+    private static Provider provider(String value) {
+        try {
+            return Provider.valueOf(value.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new EngineException(PROVIDER + "=" + value + " is not an execution provider the onnx engine "
+                    + "knows; use cpu or cuda");
+        }
+    }
+
+    private static int number(Optional<String> value, String key, int min, int fallback) {
+        if (value.isEmpty() || value.get().isBlank()) {
+            return fallback;
+        }
+        try {
+            int n = Integer.parseInt(value.get().strip());
+            if (n >= min) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new EngineException(key + "=" + value.get() + " must be a whole number of at least " + min);
+    }
+}

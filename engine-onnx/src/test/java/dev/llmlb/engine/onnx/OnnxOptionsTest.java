@@ -1,0 +1,72 @@
+package dev.llmlb.engine.onnx;
+
+import dev.llmlb.api.PluginContext;
+import dev.llmlb.api.engine.EngineException;
+import dev.llmlb.testkit.models.OnnxWriter;
+import dev.llmlb.testkit.models.TinyLlamaConfig;
+import dev.llmlb.testkit.models.TinyLlamaWeights;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class OnnxOptionsTest {
+
+    static PluginContext settings(Map<String, String> values) {
+        return new PluginContext() {
+            @Override
+            public Optional<String> setting(String key) {
+                return Optional.ofNullable(values.get(key));
+            }
+
+            @Override
+            public Path homeDirectory() {
+                return Path.of(System.getProperty("java.io.tmpdir"));
+            }
+
+            @Override
+            public boolean gpuAvailable() {
+                return false;
+            }
+        };
+    }
+
+    @Test
+    void withoutSettingsModelsRunOnTheCpu() {
+        assertEquals(OnnxOptions.cpu(), OnnxOptions.from(settings(Map.of())));
+    }
+
+    @Test
+    void settingsChooseTheProviderDeviceThreadsAndChunk() {
+        OnnxOptions options = OnnxOptions.from(settings(Map.of(OnnxOptions.PROVIDER, " CUDA ",
+                OnnxOptions.CUDA_DEVICE, "1", OnnxOptions.THREADS, "4", OnnxOptions.PREFILL_CHUNK, "64")));
+        assertEquals(new OnnxOptions(OnnxOptions.Provider.CUDA, 1, 4, 64), options);
+    }
+
+    @Test
+    void anUnknownProviderOrABadNumberIsNamedInTheError() {
+        EngineException provider = assertThrows(EngineException.class,
+                () -> OnnxOptions.from(settings(Map.of(OnnxOptions.PROVIDER, "tpu"))));
+        assertEquals("LLMLB_ONNX_PROVIDER=tpu is not an execution provider the onnx engine knows; use cpu or cuda",
+                provider.getMessage());
+        EngineException threads = assertThrows(EngineException.class,
+                () -> OnnxOptions.from(settings(Map.of(OnnxOptions.THREADS, "-1"))));
+        assertEquals("LLMLB_ONNX_THREADS=-1 must be a whole number of at least 0", threads.getMessage());
+    }
+
+    @Test
+    void cudaWithTheCpuRuntimeExplainsHowToGetTheGpuOne(@TempDir Path dir) {
+        Path model = new OnnxWriter(TinyLlamaWeights.generate(TinyLlamaConfig.tiny())).writeRepo(dir);
+        OnnxOptions cuda = OnnxOptions.from(settings(Map.of(OnnxOptions.PROVIDER, "cuda")));
+        EngineException e = assertThrows(EngineException.class, () -> OnnxDecoder.open(model, cuda));
+        assertTrue(e.getMessage().startsWith("LLMLB_ONNX_PROVIDER=cuda but this ONNX Runtime has no CUDA provider"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("onnxruntime_gpu"), e.getMessage());
+    }
+}

@@ -1,0 +1,87 @@
+package dev.llmlb.testkit.models;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Writes a generated model as a decoder-only ONNX graph with the signature HuggingFace Optimum exports have:
+ * inputs {@code input_ids [batch, seq]}, {@code attention_mask [batch, past+seq]}, {@code position_ids [batch, seq]}
+ * (int64) and {@code past_key_values.N.key/value [batch, kv_heads, past, head_dim]} (float); outputs
+ * {@code logits [batch, seq, vocab]} and {@code present.N.key/value [batch, kv_heads, past+seq, head_dim]}. The
+ * protobuf is written directly (opset 17, IR 8), weights embedded or in an external-data file.
+ *
+ * <pre>{@code
+ * new OnnxWriter(weights).externalData(true).writeRepo(dir); // dir/onnx/model.onnx + model.onnx_data + json files
+ * }</pre>
+ */
+public final class OnnxWriter {
+
+    /**
+     * Which of the optional parts of the export signature the graph has.
+     *
+     * @param positionIds    a {@code position_ids} input; without it the graph numbers positions from the mask
+     * @param pastKeyValues  the KV cache inputs and {@code present.*} outputs; without them the graph recomputes
+     *                       every step, as exports made with {@code --no-past} do
+     * @param useCacheBranch a {@code use_cache_branch} bool input, as Optimum's merged decoders take
+     */
+    public record Signature(boolean positionIds, boolean pastKeyValues, boolean useCacheBranch) {
+
+        /** What {@code optimum-cli export onnx --task text-generation-with-past} writes for Llama. */
+        public static Signature standard() {
+            return new Signature(true, true, false);
+        }
+    }
+
+    private final TinyLlamaWeights weights;
+    private boolean externalData;
+    private Signature signature = Signature.standard();
+    private String chatTemplate = GgufWriter.CHAT_TEMPLATE;
+
+    public OnnxWriter(TinyLlamaWeights weights) {
+        this.weights = weights;
+    }
+
+    /** Puts the weights in {@code <model file>_data} instead of inside the model file. */
+    public OnnxWriter externalData(boolean external) {
+        this.externalData = external;
+        return this;
+    }
+
+    public OnnxWriter signature(Signature graphSignature) {
+        this.signature = graphSignature;
+        return this;
+    }
+
+    /** Replaces the chat template in {@code tokenizer_config.json}; {@code null} writes none. */
+    public OnnxWriter chatTemplate(String template) {
+        this.chatTemplate = template;
+        return this;
+    }
+
+    /** Writes the graph to {@code modelFile} (and its external data beside it); returns {@code modelFile}. */
+    public Path write(Path modelFile) {
+        new LlamaOnnxGraph(weights, signature).build().write(modelFile, externalData);
+        return modelFile;
+    }
+
+    /**
+     * Writes a HuggingFace ONNX repo layout into {@code folder}: {@code onnx/model.onnx} (and
+     * {@code onnx/model.onnx_data}), {@code config.json}, {@code generation_config.json},
+     * {@code tokenizer_config.json}. Returns the model file. {@code tokenizer.json} is not written here.
+     */
+    public Path writeRepo(Path folder) {
+        try {
+            Files.createDirectories(folder.resolve("onnx"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Path model = write(folder.resolve("onnx").resolve("model.onnx"));
+        HfRepoFiles files = new HfRepoFiles(weights.config(), weights.vocabSize());
+        files.writeConfig(folder.resolve("config.json"));
+        files.writeGenerationConfig(folder.resolve("generation_config.json"));
+        files.writeTokenizerConfig(folder.resolve("tokenizer_config.json"), chatTemplate);
+        return model;
+    }
+}
