@@ -1,5 +1,6 @@
 package dev.llmlb.engine.onnx;
 
+import ai.onnxruntime.OnnxJavaType;
 import dev.llmlb.api.engine.EngineException;
 import dev.llmlb.testkit.models.OnnxWriter;
 import dev.llmlb.testkit.models.TinyLlamaConfig;
@@ -54,6 +55,10 @@ class OnnxDecoderTest {
     }
 
     static void assertClose(float[] expected, float[] actual, String what) {
+        assertClose(expected, actual, what, TOLERANCE);
+    }
+
+    static void assertClose(float[] expected, float[] actual, String what, double tolerance) {
         assertEquals(expected.length, actual.length, what + ": vocabulary size");
         double scale = 1;
         double worst = 0;
@@ -61,7 +66,7 @@ class OnnxDecoderTest {
             scale = Math.max(scale, Math.abs(expected[i]));
             worst = Math.max(worst, Math.abs(expected[i] - actual[i]));
         }
-        assertTrue(worst <= TOLERANCE * scale, what + ": logits differ by " + worst + " (largest logit " + scale + ")");
+        assertTrue(worst <= tolerance * scale, what + ": logits differ by " + worst + " (largest logit " + scale + ")");
     }
 
     /**
@@ -69,6 +74,11 @@ class OnnxDecoderTest {
      * checks the logits at every step and returns the decoder's tokens.
      */
     static List<Integer> greedyAgainstReference(TinyLlamaWeights w, OnnxDecoder decoder, int steps) {
+        return greedyAgainstReference(w, decoder, steps, TOLERANCE);
+    }
+
+    static List<Integer> greedyAgainstReference(TinyLlamaWeights w, OnnxDecoder decoder, int steps,
+                                                double tolerance) {
         TinyLlamaReference reference = new TinyLlamaReference(w);
         List<Integer> expectedTokens = new ArrayList<>();
         List<Integer> actualTokens = new ArrayList<>();
@@ -76,7 +86,7 @@ class OnnxDecoderTest {
             float[] expected = reference.prefill(prompt);
             float[] actual = sequence.step(ints(prompt));
             for (int i = 0; i < steps; i++) {
-                assertClose(expected, actual, "step " + i);
+                assertClose(expected, actual, "step " + i, tolerance);
                 int e = TinyLlamaReference.argmax(expected);
                 int a = TinyLlamaReference.argmax(actual);
                 expectedTokens.add(e);
@@ -157,7 +167,8 @@ class OnnxDecoderTest {
 
     @Test
     void aGraphWithoutPositionIdsAndWithUseCacheBranchIsFedWhatItTakes() {
-        Path model = write("merged", new OnnxWriter(weights).signature(new OnnxWriter.Signature(false, true, true)));
+        Path model = write("merged", new OnnxWriter(weights).signature(OnnxWriter.Signature.standard()
+                .withPositionIds(false).withUseCacheBranch(true)));
         try (OnnxDecoder decoder = OnnxDecoder.open(model, OnnxOptions.cpu())) {
             assertFalse(decoder.signature().positionIds());
             assertTrue(decoder.signature().useCacheBranch());
@@ -166,8 +177,20 @@ class OnnxDecoderTest {
     }
 
     @Test
+    void aHalfPrecisionKvCacheIsStartedAndFedBackInFloat16() {
+        Path model = write("fp16-cache", new OnnxWriter(weights).signature(OnnxWriter.Signature.standard()
+                .withFloat16Cache(true)));
+        try (OnnxDecoder decoder = OnnxDecoder.open(model, OnnxOptions.cpu())) {
+            assertEquals(OnnxJavaType.FLOAT16, decoder.signature().kvType());
+            // float16 keeps 11 significant bits of each cached key and value.
+            greedyAgainstReference(weights, decoder, 16, 1e-2);
+        }
+    }
+
+    @Test
     void aGraphWithoutAKvCacheFailsNamingWhatIsMissing() {
-        Path model = write("no-past", new OnnxWriter(weights).signature(new OnnxWriter.Signature(true, false, false)));
+        Path model = write("no-past", new OnnxWriter(weights).signature(OnnxWriter.Signature.standard()
+                .withPastKeyValues(false)));
         EngineException e = assertThrows(EngineException.class, () -> OnnxDecoder.open(model, OnnxOptions.cpu()));
         assertTrue(e.getMessage().startsWith("onnx/model.onnx does not have the decoder signature"), e.getMessage());
         assertTrue(e.getMessage().contains("missing inputs past_key_values.0.key, past_key_values.0.value, "

@@ -4,6 +4,7 @@ import java.util.List;
 
 import static dev.llmlb.testkit.models.OnnxGraph.BOOL;
 import static dev.llmlb.testkit.models.OnnxGraph.FLOAT;
+import static dev.llmlb.testkit.models.OnnxGraph.FLOAT16;
 import static dev.llmlb.testkit.models.OnnxGraph.INT64;
 import static dev.llmlb.testkit.models.OnnxGraph.attr;
 import static dev.llmlb.testkit.models.OnnxGraph.ints;
@@ -31,6 +32,7 @@ final class LlamaOnnxGraph {
     OnnxGraph build() {
         int kvHeads = config.kvHeads();
         int headDim = config.headDim();
+        int cacheType = signature.float16Cache() ? FLOAT16 : FLOAT;
         g.input("input_ids", INT64, "batch_size", "sequence_length");
         g.input("attention_mask", INT64, "batch_size", "total_sequence_length");
         if (signature.positionIds()) {
@@ -39,7 +41,7 @@ final class LlamaOnnxGraph {
         if (signature.pastKeyValues()) {
             for (int l = 0; l < config.layers(); l++) {
                 for (String kind : List.of("key", "value")) {
-                    g.input("past_key_values." + l + "." + kind, FLOAT, "batch_size", (long) kvHeads,
+                    g.input("past_key_values." + l + "." + kind, cacheType, "batch_size", (long) kvHeads,
                             "past_sequence_length", (long) headDim);
                 }
             }
@@ -81,7 +83,7 @@ final class LlamaOnnxGraph {
         if (signature.pastKeyValues()) {
             for (int l = 0; l < config.layers(); l++) {
                 for (String kind : List.of("key", "value")) {
-                    g.output("present." + l + "." + kind, FLOAT, "batch_size", (long) kvHeads,
+                    g.output("present." + l + "." + kind, cacheType, "batch_size", (long) kvHeads,
                             "total_sequence_length", (long) headDim);
                 }
             }
@@ -135,10 +137,8 @@ final class LlamaOnnxGraph {
         q = rope(q, cos, sin);
         k = rope(k, cos, sin);
         if (signature.pastKeyValues()) {
-            k = g.op("Concat", List.of("past_key_values." + l + ".key", k), "present." + l + ".key",
-                    attr("axis", 2));
-            v = g.op("Concat", List.of("past_key_values." + l + ".value", v), "present." + l + ".value",
-                    attr("axis", 2));
+            k = cache(l, "key", k);
+            v = cache(l, "value", v);
         }
         k = repeatKv(k);
         v = repeatKv(v);
@@ -156,6 +156,19 @@ final class LlamaOnnxGraph {
         String silu = g.op("Mul", List.of(gate, g.op("Sigmoid", List.of(gate))));
         String down = g.op("MatMul", List.of(g.op("Mul", List.of(silu, up)), linear(p + "mlp.down_proj.weight")));
         return g.op("Add", List.of(x, down));
+    }
+
+    /** The past keys or values of layer {@code l} followed by the new ones: the layer's {@code present} output. */
+    private String cache(int l, String kind, String fresh) {
+        String past = "past_key_values." + l + "." + kind;
+        String present = "present." + l + "." + kind;
+        if (!signature.float16Cache()) {
+            return g.op("Concat", List.of(past, fresh), present, attr("axis", 2));
+        }
+        String widened = g.op("Cast", List.of(past), attr("to", FLOAT));
+        String all = g.op("Concat", List.of(widened, fresh), attr("axis", 2));
+        g.op("Cast", List.of(all), present, attr("to", FLOAT16));
+        return all;
     }
 
     /** {@code [batch, seq, heads*headDim]} to {@code [batch, heads, seq, headDim]}. */

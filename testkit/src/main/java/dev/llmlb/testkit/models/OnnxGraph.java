@@ -21,6 +21,7 @@ final class OnnxGraph {
     static final int FLOAT = 1;
     static final int INT64 = 7;
     static final int BOOL = 9;
+    static final int FLOAT16 = 10;
 
     static final int IR_VERSION = 8;
     static final int OPSET = 17;

@@ -25,12 +25,31 @@ public final class OnnxWriter {
      * @param pastKeyValues  the KV cache inputs and {@code present.*} outputs; without them the graph recomputes
      *                       every step, as exports made with {@code --no-past} do
      * @param useCacheBranch a {@code use_cache_branch} bool input, as Optimum's merged decoders take
+     * @param float16Cache   the KV cache inputs and outputs in float16, as half-precision exports have them (the
+     *                       graph computes in float32 and casts at its edges)
      */
-    public record Signature(boolean positionIds, boolean pastKeyValues, boolean useCacheBranch) {
+    public record Signature(boolean positionIds, boolean pastKeyValues, boolean useCacheBranch,
+                            boolean float16Cache) {
 
         /** What {@code optimum-cli export onnx --task text-generation-with-past} writes for Llama. */
         public static Signature standard() {
-            return new Signature(true, true, false);
+            return new Signature(true, true, false, false);
+        }
+
+        public Signature withPositionIds(boolean present) {
+            return new Signature(present, pastKeyValues, useCacheBranch, float16Cache);
+        }
+
+        public Signature withPastKeyValues(boolean present) {
+            return new Signature(positionIds, present, useCacheBranch, float16Cache);
+        }
+
+        public Signature withUseCacheBranch(boolean present) {
+            return new Signature(positionIds, pastKeyValues, present, float16Cache);
+        }
+
+        public Signature withFloat16Cache(boolean half) {
+            return new Signature(positionIds, pastKeyValues, useCacheBranch, half);
         }
     }
 
