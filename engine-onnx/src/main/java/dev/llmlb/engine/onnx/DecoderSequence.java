@@ -51,7 +51,7 @@ public final class DecoderSequence implements AutoCloseable {
     /**
      * Feeds {@code tokens} after those fed so far and returns the logits that predict the next token. A long
      * prompt runs in chunks of {@link OnnxOptions#prefillChunk()} tokens, so at most that many rows of logits
-     * exist at once.
+     * exist at once. When a chunk fails, the chunks before it stay in the sequence.
      *
      * @throws EngineException          when ONNX Runtime fails, or the tokens would exceed the model's context
      * @throws IllegalArgumentException when {@code tokens} is empty

@@ -64,9 +64,10 @@ final class LlamaOnnxGraph {
         String positions = signature.positionIds() ? "position_ids"
                 : g.op("Unsqueeze", List.of(queryPositions, axis0));
         String[] tables = ropeTables();
-        String heads = g.int64s(1);
-        String cos = g.op("Unsqueeze", List.of(g.op("Gather", List.of(tables[0], positions)), heads));
-        String sin = g.op("Unsqueeze", List.of(g.op("Gather", List.of(tables[1], positions)), heads));
+        // [batch, seq, headDim] -> [batch, 1, seq, headDim], broadcast over the heads.
+        String headAxis = g.int64s(1);
+        String cos = g.op("Unsqueeze", List.of(g.op("Gather", List.of(tables[0], positions)), headAxis));
+        String sin = g.op("Unsqueeze", List.of(g.op("Gather", List.of(tables[1], positions)), headAxis));
 
         String x = g.op("Gather", List.of(g.weight("model.embed_tokens.weight",
                 dims(weights.vocabSize(), config.hiddenSize()), weights.tensor("model.embed_tokens.weight").data()),
