@@ -5,7 +5,7 @@
 module dev.llmlb.host {
     requires dev.llmlb.api;
     requires io.helidon.webserver;
-    requires io.helidon.webclient;
+    requires java.net.http;
     requires io.helidon.logging.jul;
     requires com.fasterxml.jackson.databind;
     requires java.logging;

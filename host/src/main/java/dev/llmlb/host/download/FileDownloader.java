@@ -1,14 +1,11 @@
 package dev.llmlb.host.download;
 
 import dev.llmlb.api.source.RemoteFile;
-import io.helidon.http.HeaderNames;
-import io.helidon.http.Method;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.System.Logger.Level;
 import java.net.URI;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,7 +30,6 @@ import java.util.regex.Pattern;
 public final class FileDownloader implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(FileDownloader.class.getName());
-    private static final int BUFFER = 1 << 20;
     private static final long PROGRESS_EVERY = 256L << 10;
     private static final long DISK_MARGIN = 16L << 20;
     private static final int MAX_TEXT = 16 << 20;
@@ -50,11 +46,11 @@ public final class FileDownloader implements AutoCloseable {
 
     /** The file's size as the server declares it ({@code X-Linked-Size}, else {@code Content-Length}). */
     public long probeSize(RemoteFile file) throws DownloadException {
-        try (HubClient.Opened head = hub.open(Method.HEAD, file.uri(), Optional.empty())) {
+        try (HubClient.Opened head = hub.open("HEAD", file.uri(), Optional.empty())) {
             if (head.linkedSize().isPresent()) {
                 return head.linkedSize().getAsLong();
             }
-            return head.header(HeaderNames.CONTENT_LENGTH).map(Long::parseLong).orElseThrow(() ->
+            return head.header("Content-Length").map(Long::parseLong).orElseThrow(() ->
                     new DownloadException(DownloadException.Kind.IO, "the hub declares no size for " + file.path()));
         }
     }
@@ -62,8 +58,8 @@ public final class FileDownloader implements AutoCloseable {
     /** A small document (a tree listing, an index), as text. */
     public String readText(URI uri) throws DownloadException {
         for (int attempt = 1; ; attempt++) {
-            try (HubClient.Opened opened = hub.open(Method.GET, uri, Optional.empty());
-                 InputStream in = opened.response().inputStream()) {
+            try (HubClient.Opened opened = hub.open("GET", uri, Optional.empty());
+                 InputStream in = opened.body()) {
                 byte[] body = in.readNBytes(MAX_TEXT + 1);
                 if (body.length > MAX_TEXT) {
                     throw new DownloadException(DownloadException.Kind.IO, uri + " is larger than " + MAX_TEXT
@@ -116,7 +112,7 @@ public final class FileDownloader implements AutoCloseable {
                                    ProgressListener listener, BooleanSupplier cancelled) throws DownloadException {
         long have = resumableLength(partial, meta, file);
         Optional<String> range = have > 0 ? Optional.of("bytes=" + have + "-") : Optional.empty();
-        try (HubClient.Opened opened = hub.open(Method.GET, file.uri(), range)) {
+        try (HubClient.Opened opened = hub.open("GET", file.uri(), range)) {
             int status = opened.status();
             if (have > 0 && status == 200) {
                 LOG.log(Level.INFO, "The server ignored the range request for {0}; starting it over", file.path());
@@ -157,43 +153,39 @@ public final class FileDownloader implements AutoCloseable {
         try (FileChannel out = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             if (have > 0) {
                 hashExisting(partial, have, digest);
-                out.position(have);
-            } else {
-                out.truncate(0);
             }
             out.truncate(have);
-            byte[] buffer = new byte[BUFFER];
-            ByteBuffer wrap = ByteBuffer.wrap(buffer);
+            out.position(have);
             long reported = written;
             StallWatch watch = StallWatch.start(settings.stallTimeout(), opened);
-            try (watch; InputStream in = opened.response().inputStream()) {
+            try (watch; InputStream in = opened.body(); HashingWriter writer = new HashingWriter(out, digest)) {
                 while (true) {
                     if (cancelled.getAsBoolean()) {
                         throw new DownloadException(DownloadException.Kind.CANCELLED, "the download of "
                                 + file.path() + " was cancelled");
                     }
-                    int n = in.read(buffer);
-                    if (n < 0) {
+                    byte[] buffer = writer.buffer();
+                    int n = in.readNBytes(buffer, 0, buffer.length);
+                    if (n == 0) {
+                        writer.release(buffer);
                         break;
                     }
+                    watch.bytesArrived();
                     if (written + n > size) {
+                        writer.release(buffer);
+                        writer.finish();
                         throw verification(partial, meta, file.path() + " is larger than the expected " + size
                                 + " bytes");
                     }
-                    watch.bytesArrived();
-                    digest.update(buffer, 0, n);
-                    wrap.clear().limit(n);
-                    while (wrap.hasRemaining()) {
-                        out.write(wrap);
-                    }
+                    writer.submit(buffer, n);
                     written += n;
                     if (written - reported >= PROGRESS_EVERY) {
                         reported = written;
                         listener.onBytes(written);
                     }
                 }
+                writer.finish();
             } catch (IOException | RuntimeException e) {
-                // Helidon reports a connection closed early as its own runtime exception.
                 DownloadException failure = watch.stalled()
                         ? new DownloadException(DownloadException.Kind.NETWORK_TIMEOUT, "Network timeout", e)
                         : HubClient.networkFailure(file.uri(), e);
@@ -261,7 +253,7 @@ public final class FileDownloader implements AutoCloseable {
     }
 
     private static long rangeStart(HubClient.Opened opened) {
-        return opened.header(HeaderNames.CONTENT_RANGE).map(CONTENT_RANGE::matcher).filter(Matcher::matches)
+        return opened.header("Content-Range").map(CONTENT_RANGE::matcher).filter(Matcher::matches)
                 .map(m -> Long.parseLong(m.group(1))).orElse(-1L);
     }
 
@@ -274,12 +266,12 @@ public final class FileDownloader implements AutoCloseable {
                                      Optional<String> sha256) throws DownloadException {
         OptionalLong declared = opened.linkedSize();
         if (declared.isEmpty() && status == 206) {
-            declared = opened.header(HeaderNames.CONTENT_RANGE).map(CONTENT_RANGE::matcher).filter(Matcher::matches)
+            declared = opened.header("Content-Range").map(CONTENT_RANGE::matcher).filter(Matcher::matches)
                     .filter(m -> !m.group(3).equals("*")).map(m -> OptionalLong.of(Long.parseLong(m.group(3))))
                     .orElse(OptionalLong.empty());
         }
         if (declared.isEmpty()) {
-            declared = opened.header(HeaderNames.CONTENT_LENGTH).map(Long::parseLong)
+            declared = opened.header("Content-Length").map(Long::parseLong)
                     .map(length -> OptionalLong.of(status == 206 ? length + have : length))
                     .orElse(OptionalLong.empty());
         }
@@ -317,7 +309,7 @@ public final class FileDownloader implements AutoCloseable {
 
     private static void hashExisting(Path partial, long length, MessageDigest digest) throws IOException {
         try (InputStream in = Files.newInputStream(partial)) {
-            byte[] buffer = new byte[BUFFER];
+            byte[] buffer = new byte[HashingWriter.BUFFER];
             long left = length;
             while (left > 0) {
                 int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
