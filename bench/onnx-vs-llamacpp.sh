@@ -2,7 +2,7 @@
 # Greedy generation speed of engine-onnx against engine-llamacpp on the same generated model
 # (TinyLlamaConfig.benchmark(): ~76M parameters, F32), same prompt and threads, runs alternated.
 # Prints time to first token and decode tokens/s (medians) for each, and the ratio onnx/llama.cpp.
-# Usage: bench/onnx-vs-llamacpp.sh [--model benchmark|tiny] [--tokens 128] [--runs 3] [--threads N]
+# Usage: bench/onnx-vs-llamacpp.sh [--model benchmark|tiny] [--tokens 128] [--runs 3] [--threads N] [--spin true|false]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/jdk.sh

@@ -86,6 +86,9 @@ public final class OnnxDecoder implements AutoCloseable {
             if (options.threads() > 0) {
                 sessionOptions.setIntraOpNumThreads(options.threads());
             }
+            if (!options.spin()) {
+                sessionOptions.addConfigEntry("session.intra_op.allow_spinning", "0");
+            }
             addProvider(sessionOptions, options);
             session = environment.createSession(modelFile.toString(), sessionOptions);
             return new OnnxDecoder(name, config, options, environment, sessionOptions, session);

@@ -17,19 +17,24 @@ import java.util.Optional;
  *   <li>{@code LLMLB_ONNX_THREADS}: intra-op threads per model, default 0 (ONNX Runtime picks one per core).</li>
  *   <li>{@code LLMLB_ONNX_PREFILL_CHUNK}: prompt tokens per forward pass, default 256; bounds the logits a long
  *       prompt materialises at once ({@code chunk × vocab} floats).</li>
+ *   <li>{@code LLMLB_ONNX_SPIN}: {@code true} (default) lets idle worker threads spin between operators, which
+ *       is fastest on cores of its own; {@code false} makes them sleep, which costs less when the cores are
+ *       shared with other models or processes.</li>
  * </ul>
  *
  * @param provider     where the graph runs
  * @param cudaDevice   the GPU index when {@code provider} is CUDA
  * @param threads      intra-op threads; 0 lets ONNX Runtime decide
  * @param prefillChunk prompt tokens per forward pass
+ * @param spin         whether idle intra-op threads spin instead of sleeping
  */
-public record OnnxOptions(Provider provider, int cudaDevice, int threads, int prefillChunk) {
+public record OnnxOptions(Provider provider, int cudaDevice, int threads, int prefillChunk, boolean spin) {
 
     public static final String PROVIDER = "LLMLB_ONNX_PROVIDER";
     public static final String CUDA_DEVICE = "LLMLB_ONNX_CUDA_DEVICE";
     public static final String THREADS = "LLMLB_ONNX_THREADS";
     public static final String PREFILL_CHUNK = "LLMLB_ONNX_PREFILL_CHUNK";
+    public static final String SPIN = "LLMLB_ONNX_SPIN";
 
     /** The execution providers the engine knows how to turn on. */
     public enum Provider { CPU, CUDA }
@@ -42,15 +47,19 @@ public record OnnxOptions(Provider provider, int cudaDevice, int threads, int pr
 
     /** CPU with ONNX Runtime's default threading. */
     public static OnnxOptions cpu() {
-        return new OnnxOptions(Provider.CPU, 0, 0, 256);
+        return new OnnxOptions(Provider.CPU, 0, 0, 256, true);
     }
 
     public OnnxOptions withThreads(int count) {
-        return new OnnxOptions(provider, cudaDevice, count, prefillChunk);
+        return new OnnxOptions(provider, cudaDevice, count, prefillChunk, spin);
     }
 
     public OnnxOptions withPrefillChunk(int tokens) {
-        return new OnnxOptions(provider, cudaDevice, threads, tokens);
+        return new OnnxOptions(provider, cudaDevice, threads, tokens, spin);
+    }
+
+    public OnnxOptions withSpin(boolean spinning) {
+        return new OnnxOptions(provider, cudaDevice, threads, prefillChunk, spinning);
     }
 
     /**
@@ -65,7 +74,19 @@ public record OnnxOptions(Provider provider, int cudaDevice, int threads, int pr
         return new OnnxOptions(provider,
                 number(context.setting(CUDA_DEVICE), CUDA_DEVICE, 0, defaults.cudaDevice()),
                 number(context.setting(THREADS), THREADS, 0, defaults.threads()),
-                number(context.setting(PREFILL_CHUNK), PREFILL_CHUNK, 1, defaults.prefillChunk()));
+                number(context.setting(PREFILL_CHUNK), PREFILL_CHUNK, 1, defaults.prefillChunk()),
+                bool(context.setting(SPIN), SPIN, defaults.spin()));
+    }
+
+    private static boolean bool(Optional<String> value, String key, boolean fallback) {
+        if (value.isEmpty() || value.get().isBlank()) {
+            return fallback;
+        }
+        return switch (value.get().strip().toLowerCase(Locale.ROOT)) {
+            case "true", "1", "yes", "on" -> true;
+            case "false", "0", "no", "off" -> false;
+            default -> throw new EngineException(key + "=" + value.get() + " must be true or false");
+        };
     }
 
     private static Provider provider(String value) {

@@ -43,10 +43,11 @@ class OnnxOptionsTest {
     }
 
     @Test
-    void settingsChooseTheProviderDeviceThreadsAndChunk() {
+    void settingsChooseTheProviderDeviceThreadsChunkAndSpinning() {
         OnnxOptions options = OnnxOptions.from(settings(Map.of(OnnxOptions.PROVIDER, " CUDA ",
-                OnnxOptions.CUDA_DEVICE, "1", OnnxOptions.THREADS, "4", OnnxOptions.PREFILL_CHUNK, "64")));
-        assertEquals(new OnnxOptions(OnnxOptions.Provider.CUDA, 1, 4, 64), options);
+                OnnxOptions.CUDA_DEVICE, "1", OnnxOptions.THREADS, "4", OnnxOptions.PREFILL_CHUNK, "64",
+                OnnxOptions.SPIN, "false")));
+        assertEquals(new OnnxOptions(OnnxOptions.Provider.CUDA, 1, 4, 64, false), options);
     }
 
     @Test
@@ -58,6 +59,9 @@ class OnnxOptionsTest {
         EngineException threads = assertThrows(EngineException.class,
                 () -> OnnxOptions.from(settings(Map.of(OnnxOptions.THREADS, "-1"))));
         assertEquals("LLMLB_ONNX_THREADS=-1 must be a whole number of at least 0", threads.getMessage());
+        EngineException spin = assertThrows(EngineException.class,
+                () -> OnnxOptions.from(settings(Map.of(OnnxOptions.SPIN, "sometimes"))));
+        assertEquals("LLMLB_ONNX_SPIN=sometimes must be true or false", spin.getMessage());
     }
 
     @Test

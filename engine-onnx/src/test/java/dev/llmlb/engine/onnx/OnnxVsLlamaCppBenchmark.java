@@ -34,7 +34,7 @@ import java.util.stream.Stream;
  * alternated so both see the same machine state. Prints time to first token (prompt processing plus one token)
  * and decode tokens per second, each the median of the runs, and the ratio ONNX/llama.cpp.
  *
- * <p>Usage: {@code OnnxVsLlamaCppBenchmark [--model benchmark|tiny] [--tokens N] [--runs R] [--threads T]}; run it
+ * <p>Usage: {@code OnnxVsLlamaCppBenchmark [--model benchmark|tiny] [--tokens N] [--runs R] [--threads T] [--spin true|false]}; run it
  * with {@code bench/onnx-vs-llamacpp.sh}.
  */
 public final class OnnxVsLlamaCppBenchmark {
@@ -62,19 +62,21 @@ public final class OnnxVsLlamaCppBenchmark {
         int runs = Integer.parseInt(options.getOrDefault("runs", "3"));
         int threads = Integer.parseInt(options.getOrDefault("threads",
                 Integer.toString(Runtime.getRuntime().availableProcessors())));
+        boolean spin = Boolean.parseBoolean(options.getOrDefault("spin", "true"));
 
         Path dir = Files.createTempDirectory("llmlb-onnx-bench");
         try {
             TinyLlamaWeights weights = TinyLlamaWeights.generate(config);
             System.out.printf(Locale.ROOT, "model: %,d parameters (F32, %d layers, hidden %d, %d heads / %d kv heads),"
-                            + " %d threads, %d tokens per run, %d runs%n", weights.parameterCount(), config.layers(),
-                    config.hiddenSize(), config.heads(), config.kvHeads(), threads, tokens, runs);
+                            + " %d threads, %d tokens per run, %d runs, onnx spinning %s%n", weights.parameterCount(),
+                    config.layers(), config.hiddenSize(), config.heads(), config.kvHeads(), threads, tokens, runs,
+                    spin);
             Path gguf = new GgufWriter(weights).write(dir.resolve("model.gguf"));
             Path onnx = new OnnxWriter(weights).externalData(true).writeRepo(dir.resolve("onnx-repo"));
             weights = null;
             System.gc();
 
-            try (Engine llama = llamaCpp(gguf, threads); Engine ort = onnx(onnx, threads)) {
+            try (Engine llama = llamaCpp(gguf, threads); Engine ort = onnx(onnx, OnnxOptions.cpu().withThreads(threads).withSpin(spin))) {
                 llama.generate(4);
                 ort.generate(4);
                 List<Run> llamaRuns = new ArrayList<>();
@@ -147,8 +149,8 @@ public final class OnnxVsLlamaCppBenchmark {
         };
     }
 
-    private static Engine onnx(Path model, int threads) {
-        OnnxDecoder decoder = OnnxDecoder.open(model, OnnxOptions.cpu().withThreads(threads));
+    private static Engine onnx(Path model, OnnxOptions onnxOptions) {
+        OnnxDecoder decoder = OnnxDecoder.open(model, onnxOptions);
         List<Integer> prompt = new ArrayList<>();
         prompt.add(TinyVocabulary.BOS);
         prompt.addAll(TinyVocabulary.get().encode(PROMPT));
