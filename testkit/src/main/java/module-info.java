@@ -2,4 +2,6 @@
 module dev.llmlb.testkit {
     requires transitive dev.llmlb.api;
     requires jdk.httpserver;
+
+    exports dev.llmlb.testkit.source;
 }

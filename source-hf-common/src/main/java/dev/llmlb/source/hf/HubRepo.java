@@ -1,0 +1,62 @@
+package dev.llmlb.source.hf;
+
+import dev.llmlb.api.ModelSpec;
+import dev.llmlb.api.source.PlanningException;
+
+import java.net.URI;
+import java.util.Collection;
+import java.util.Objects;
+
+/**
+ * One revision of one repository on one hub: what every URL and message of a plan is built from.
+ *
+ * @param endpoint the hub, e.g. {@code https://huggingface.co}
+ * @param repoId   the repository
+ * @param revision branch, tag or commit
+ */
+public record HubRepo(URI endpoint, RepoId repoId, String revision) {
+
+    public HubRepo {
+        Objects.requireNonNull(endpoint, "endpoint");
+        Objects.requireNonNull(repoId, "repoId");
+        if (revision == null || revision.isEmpty()) {
+            throw new IllegalArgumentException("revision is empty");
+        }
+    }
+
+    /**
+     * The repository a model entry names, on {@code endpoint}.
+     *
+     * @throws PlanningException when the entry's {@code repo_id} is not {@code owner/name}
+     */
+    public static HubRepo of(ModelSpec spec, URI endpoint) {
+        try {
+            return new HubRepo(endpoint, RepoId.parse(spec.repoId()), spec.revision());
+        } catch (IllegalArgumentException e) {
+            throw new PlanningException("Model '" + spec.id() + "' has an invalid repo_id '"
+                    + RepoId.printable(spec.repoId()) + "': " + e.getMessage() + ".");
+        }
+    }
+
+    /** Where the file at {@code path} in this revision is downloaded from. */
+    public URI resolveUri(String path) {
+        return HubUris.resolve(endpoint, repoId, revision, path);
+    }
+
+    /** The recursive tree listing of this revision. */
+    public URI treeUri() {
+        return HubUris.tree(endpoint, repoId, revision);
+    }
+
+    /** {@code repository owner/name}, plus the revision when it is not {@code main}; for messages. */
+    public String describe() {
+        String repo = "repository " + repoId;
+        return ModelSpec.DEFAULT_REVISION.equals(revision) ? repo
+                : repo + " at revision " + RepoId.printable(revision);
+    }
+
+    /** The error for required files this revision does not have: {@code repository o/n lacks a, b}. */
+    public PlanningException lacks(Collection<String> paths) {
+        return new PlanningException(describe() + " lacks " + String.join(", ", paths) + ".");
+    }
+}
