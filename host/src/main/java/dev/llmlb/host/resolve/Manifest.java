@@ -61,8 +61,9 @@ public record Manifest(String modelId, String source, String repoId, String revi
     }
 
     /**
-     * Whether the files on disk are those the manifest lists, at their sizes, and those the catalog entry asks
-     * for (an operator who changes an entry's artifacts gets them fetched).
+     * Whether the files on disk are those the manifest lists, at their sizes, and include those the catalog entry
+     * asks for (an operator who changes an entry's artifacts gets them fetched). Listed sizes are not compared: the
+     * download verified each file against the hub, whose size wins over one rounded by hand.
      */
     boolean isCompleteFor(ModelSpec spec, Path folder) {
         if (!Objects.equals(source, spec.source()) || !Objects.equals(repoId, spec.repoId())
@@ -81,8 +82,7 @@ public record Manifest(String modelId, String source, String repoId, String revi
         }
         for (ArtifactSpec artifact : spec.artifacts()) {
             Optional<FileEntry> entry = files.stream().filter(f -> f.path().equals(artifact.filename())).findFirst();
-            if (entry.isEmpty() || entry.get().size() != artifact.sizeBytes()
-                    || artifact.sha256().isPresent() && entry.get().sha256() != null
+            if (entry.isEmpty() || artifact.sha256().isPresent() && entry.get().sha256() != null
                     && !artifact.sha256().get().equals(entry.get().sha256())) {
                 return false;
             }

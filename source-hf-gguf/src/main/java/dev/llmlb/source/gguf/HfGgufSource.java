@@ -6,43 +6,36 @@ import dev.llmlb.api.source.FetchPlan;
 import dev.llmlb.api.source.ModelFormats;
 import dev.llmlb.api.source.ModelSource;
 import dev.llmlb.api.source.PlanningContext;
-import dev.llmlb.api.source.PlanningException;
-import dev.llmlb.source.hf.HubPaths;
-import dev.llmlb.source.hf.HubRepo;
-import dev.llmlb.source.hf.TreeEntry;
+import dev.llmlb.api.source.RemoteFile;
+import dev.llmlb.source.hf.PlanSteps;
+import dev.llmlb.source.hf.RepoFiles;
+import dev.llmlb.source.hf.SpecChecks;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
+import java.util.SequencedSet;
 
 /**
- * Plans the GGUF files of a model.
- *
- * <ul>
- *   <li>With artifacts listed: exactly those. A listed part of a split set ({@code -00001-of-00003.gguf}) brings
- *   every part of the set; sizes and checksums of unlisted parts come from the hub's tree.</li>
- *   <li>With none listed: the repository's tree decides, preferring {@code Q4_K_M}, then the order of
- *   {@link GgufFiles#PREFERENCE}, then the smallest file; a split set is taken whole; vision projectors
- *   ({@code mmproj}) are never chosen.</li>
- * </ul>
- * The model's {@code entry_file} is the single file or the first part, which llama.cpp opens.
+ * Plans GGUF files from a HuggingFace repository in one step; see the package documentation for which files.
+ * Holds no state: every call reads the tree again and asks the host what is already fetched.
  */
-final class HfGgufSource implements ModelSource {
+public final class HfGgufSource implements ModelSource {
+
+    private static final System.Logger LOG = System.getLogger(HfGgufSource.class.getName());
 
     @Override
     public List<String> validate(ModelSpec spec) {
-        List<String> problems = new ArrayList<>();
-        String repo = HubPaths.repoIdProblem(spec.repoId());
-        if (repo != null) {
-            problems.add(repo);
-        }
-        for (int i = 0; i < spec.artifacts().size(); i++) {
-            if (!spec.artifacts().get(i).filename().toLowerCase(java.util.Locale.ROOT).endsWith(".gguf")) {
-                problems.add("artifacts[" + i + "].filename: hf_gguf models are .gguf files, got \""
-                        + spec.artifacts().get(i).filename() + "\"");
+        List<String> problems = new ArrayList<>(SpecChecks.problems(spec));
+        List<ArtifactSpec> artifacts = spec.artifacts();
+        for (int i = 0; i < artifacts.size(); i++) {
+            String filename = artifacts.get(i).filename();
+            if (!filename.toLowerCase(Locale.ROOT).endsWith(".gguf")) {
+                problems.add("artifacts[" + i + "].filename: '" + filename + "' is not a .gguf file; source "
+                        + HfGgufSourceFactory.NAME + " fetches GGUF files only");
             }
         }
         return problems;
@@ -55,50 +48,51 @@ final class HfGgufSource implements ModelSource {
 
     @Override
     public FetchPlan plan(ModelSpec spec, PlanningContext context) {
-        HubRepo repo = new HubRepo(spec, context);
-        List<String> files = spec.artifacts().isEmpty() ? chooseFromTree(repo) : listed(repo);
-        Optional<FetchPlan.Fetch> missing = repo.missing(files);
-        if (missing.isPresent()) {
-            return missing.get();
+        RepoFiles repo = RepoFiles.read(spec, context);
+        Selection selection;
+        if (spec.artifacts().isEmpty()) {
+            GgufChooser.Candidate chosen = GgufChooser.choose(repo.tree(), repo.repo().describe());
+            selection = new Selection(chosen.paths(), chosen.entry());
+            if (context.fetchedFile(chosen.entry()).isEmpty()) {
+                LOG.log(System.Logger.Level.INFO, "Model ''{0}'' lists no artifacts; chose {1} ({2}, {3} bytes) from {4}",
+                        spec.id(), chosen.entry(), chosen.quantization().orElse("smallest file"), chosen.totalBytes(),
+                        repo.repo().describe());
+            }
+        } else {
+            selection = listed(spec.artifacts());
         }
-        return new FetchPlan.Complete(ModelFormats.GGUF, Map.of(ModelFormats.ENTRY_FILE, files.get(0)));
+        List<RemoteFile> files = repo.require(selection.paths());
+        Optional<FetchPlan.Fetch> next = PlanSteps.fetchMissing(files, context);
+        if (next.isPresent()) {
+            return next.get();
+        }
+        return new FetchPlan.Complete(ModelFormats.GGUF, Map.of(ModelFormats.ENTRY_FILE, selection.entry()));
     }
 
-    /** The listed artifacts, each split part completed to its whole set, first parts first. */
-    private static List<String> listed(HubRepo repo) {
-        Set<String> files = new LinkedHashSet<>();
-        for (ArtifactSpec artifact : repo.spec().artifacts()) {
-            Optional<GgufFiles.Split> split = GgufFiles.split(artifact.filename());
-            if (split.isPresent()) {
-                files.addAll(split.get().parts());
-            } else {
-                files.add(artifact.filename());
-            }
+    /** The listed files, each split part widened to its whole set, in listing then part order. */
+    static Selection listed(List<ArtifactSpec> artifacts) {
+        SequencedSet<String> paths = new LinkedHashSet<>();
+        for (ArtifactSpec artifact : artifacts) {
+            GgufSplit.parse(artifact.filename()).ifPresentOrElse(
+                    split -> paths.addAll(split.allParts()),
+                    () -> paths.add(artifact.filename()));
         }
-        return new ArrayList<>(files);
+        String first = artifacts.get(0).filename();
+        String entry = GgufSplit.parse(first).map(GgufSplit::firstPart).orElse(first);
+        return new Selection(List.copyOf(paths), entry);
     }
 
-    private static List<String> chooseFromTree(HubRepo repo) {
-        Map<String, TreeEntry> tree = repo.tree();
-        List<GgufFiles.CandidateFile> candidates = new ArrayList<>();
-        for (TreeEntry entry : tree.values()) {
-            if (!GgufFiles.isModel(entry.path())) {
-                continue;
-            }
-            Optional<GgufFiles.Split> split = GgufFiles.split(entry.path());
-            if (split.isEmpty()) {
-                candidates.add(new GgufFiles.CandidateFile(entry.path(), entry.size()));
-            } else if (split.get().index() == 1) {
-                List<String> parts = split.get().parts();
-                if (parts.stream().allMatch(tree::containsKey)) {
-                    long size = parts.stream().mapToLong(p -> tree.get(p).size()).sum();
-                    candidates.add(new GgufFiles.CandidateFile(entry.path(), size));
-                }
-            }
-        }
-        GgufFiles.CandidateFile chosen = candidates.stream().min(GgufFiles.order()).orElseThrow(() ->
-                new PlanningException("repository " + repo.spec().repoId() + " has no .gguf model file; list the "
-                        + "file to use in the entry's artifacts"));
-        return GgufFiles.split(chosen.path()).map(GgufFiles.Split::parts).orElse(List.of(chosen.path()));
+    /**
+     * The files of a model and the one to open.
+     *
+     * @param paths its files in order
+     * @param entry the file llama.cpp opens: the single file, or the first part of a split set
+     */
+    record Selection(List<String> paths, String entry) {
+    }
+
+    @Override
+    public String toString() {
+        return HfGgufSourceFactory.NAME;
     }
 }

@@ -7,9 +7,12 @@ import dev.llmlb.api.source.ModelSourceFactory;
 /** Provides the {@code hf_gguf} source. */
 public final class HfGgufSourceFactory implements ModelSourceFactory {
 
+    /** The {@code source} value this plugin handles. */
+    public static final String NAME = "hf_gguf";
+
     @Override
     public String name() {
-        return "hf_gguf";
+        return NAME;
     }
 
     @Override

@@ -1,0 +1,12 @@
+/**
+ * Shared by the HuggingFace sources ({@code hf_gguf}, {@code hf_safetensors}, {@code hf_onnx}).
+ *
+ * <p>A source reads the repository's tree listing once per planning step ({@link RepoFiles#read}), asks it for
+ * the files it needs ({@link RepoFiles#require}, {@link RepoFiles#optional}), and returns the ones not fetched
+ * yet ({@link PlanSteps#fetchMissing}). Sizes and SHA-256 listed under {@code artifacts} in
+ * {@code supported_models.json} are planned as written; when the tree disagrees with them planning fails at once
+ * instead of after a download that could never verify. Every path that comes from the hub (tree listings,
+ * safetensors indexes) passes {@link SafePaths} first, so a hostile listing cannot point outside the model's
+ * folder.
+ */
+package dev.llmlb.source.hf;
