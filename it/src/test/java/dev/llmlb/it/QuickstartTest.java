@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -90,6 +91,7 @@ class QuickstartTest {
         }
         assertEquals("[INFO] Download completed: llama-3.2-1b", lines.get(12));
         assertEquals("[INFO] Model loaded successfully", lines.get(13));
+        assertFalse(log.contains("update_slots"), "llama.cpp's own request log stays out of the node's log");
 
         JsonNode status = node.get("/v0/models/llama-3.2-1b/status").json();
         assertEquals("loaded", status.get("status").asText());

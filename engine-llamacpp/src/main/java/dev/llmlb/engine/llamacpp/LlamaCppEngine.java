@@ -99,7 +99,9 @@ final class LlamaCppEngine implements InferenceEngine {
                 .setThreads(options.threads())
                 .setThreadsBatch(options.threads())
                 .setParallel(1)
-                .enableJinja();
+                .enableJinja()
+                // llama.cpp's server loop logs every request on stdout; the node logs requests itself.
+                .disableLog();
         parameters.setGpuLayers(options.useGpu() ? (options.gpuLayers() < 0 ? 999 : options.gpuLayers()) : 0);
         return parameters;
     }

@@ -46,7 +46,7 @@ public final class InferenceBench {
         int tokens = args.length > 0 ? Integer.parseInt(args[0]) : 64;
         int threads = args.length > 1 ? Integer.parseInt(args[1]) : Runtime.getRuntime().availableProcessors();
         Path work = Files.createTempDirectory("llmlb-inference-bench");
-        TinyLlamaWeights weights = TinyLlamaWeights.generate(TinyLlamaConfig.benchmark());
+        TinyLlamaWeights weights = TinyLlamaWeights.generate(TinyLlamaConfig.benchmark()).withoutEndOfSequence();
         Path gguf = new GgufWriter(weights).write(work.resolve("bench.gguf"));
         System.out.printf("model: %.0fM parameters, %d MB GGUF F32; %d tokens per request, %d threads%n",
                 weights.parameterCount() / 1e6, Files.size(gguf) / 1_000_000, tokens, threads);

@@ -92,6 +92,17 @@ public final class TinyLlamaWeights {
         return Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2);
     }
 
+    /**
+     * Makes end of sequence (nearly) impossible by zeroing its output row, so that benchmarks generate as many
+     * tokens as they ask for. Returns this.
+     */
+    public TinyLlamaWeights withoutEndOfSequence() {
+        Tensor output = outputProjection();
+        int cols = output.shape()[1];
+        java.util.Arrays.fill(output.data(), TinyVocabulary.EOS * cols, (TinyVocabulary.EOS + 1) * cols, 0f);
+        return this;
+    }
+
     public TinyLlamaConfig config() {
         return config;
     }
