@@ -66,7 +66,7 @@ public final class OnnxVsLlamaCppBenchmark {
 
         Path dir = Files.createTempDirectory("llmlb-onnx-bench");
         try {
-            TinyLlamaWeights weights = TinyLlamaWeights.generate(config);
+            TinyLlamaWeights weights = TinyLlamaWeights.generate(config).withoutEndOfSequence();
             System.out.printf(Locale.ROOT, "model: %,d parameters (F32, %d layers, hidden %d, %d heads / %d kv heads),"
                             + " %d threads, %d tokens per run, %d runs, onnx spinning %s%n", weights.parameterCount(),
                     config.layers(), config.hiddenSize(), config.heads(), config.kvHeads(), threads, tokens, runs,
