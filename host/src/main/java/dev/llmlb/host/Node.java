@@ -10,10 +10,12 @@ import dev.llmlb.host.http.ApiKeys;
 import dev.llmlb.host.http.HealthApi;
 import dev.llmlb.host.http.Json;
 import dev.llmlb.host.http.NodeApi;
+import dev.llmlb.host.http.NodeHeaders;
 import dev.llmlb.host.http.OpenAiApi;
 import dev.llmlb.host.http.Readiness;
 import dev.llmlb.host.http.RequestBodies;
 import dev.llmlb.host.http.Router;
+import dev.llmlb.host.http.SystemApi;
 import dev.llmlb.host.inference.Generator;
 import dev.llmlb.host.models.ModelManager;
 import dev.llmlb.host.models.Residency;
@@ -33,6 +35,7 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A running node: configuration read and checked, plugins loaded, catalog validated, web server listening.
@@ -102,10 +105,13 @@ public final class Node implements AutoCloseable {
                     new Residency(config, options.gpus()));
             Generator generator = new Generator();
             Readiness readiness = new Readiness();
+            AtomicReference<String> nodeName = new AtomicReference<>(config.nodeName());
             var routing = Router.build(new ApiKeys(config.acceptedKeys()),
+                    new NodeHeaders(nodeName::get, readiness),
                     new HealthApi(readiness)::register,
                     new OpenAiApi(catalog, models, generator, new RequestBodies(config.maxBodyBytes()))::register,
-                    new NodeApi(catalog, models, plugins)::register);
+                    new NodeApi(catalog, models, plugins)::register,
+                    new SystemApi(config, models, plugins, options.gpus(), readiness)::register);
             WebServer server = WebServer.builder()
                     .host(config.bind())
                     .port(config.port())
@@ -117,6 +123,7 @@ public final class Node implements AutoCloseable {
                     Thread.ofPlatform().name("housekeeping").daemon(true).factory());
             long every = Math.max(1, Math.min(30, config.idleTimeout().toSeconds() / 2));
             housekeeping.scheduleWithFixedDelay(models::unloadIdle, every, every, TimeUnit.SECONDS);
+            nodeName.compareAndSet(config.nodeName(), config.nodeName() + ":" + server.port());
             readiness.started();
             LOG.log(Level.INFO, "llmlb-node listening on http://{0}:{1} with {2} models in {3}", config.bind(),
                     Integer.toString(server.port()), catalog.models().size(), config.catalogFile());

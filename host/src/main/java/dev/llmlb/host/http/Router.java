@@ -20,9 +20,11 @@ public final class Router {
     }
 
     @SafeVarargs
-    public static HttpRouting.Builder build(ApiKeys keys, Consumer<HttpRouting.Builder>... groups) {
+    public static HttpRouting.Builder build(ApiKeys keys, NodeHeaders nodeHeaders,
+                                            Consumer<HttpRouting.Builder>... groups) {
         HttpRouting.Builder routing = HttpRouting.builder()
                 .addFilter(new RequestIds())
+                .addFilter(nodeHeaders)
                 .addFilter(new AuthFilter(keys));
         for (Consumer<HttpRouting.Builder> group : groups) {
             group.accept(routing);

@@ -370,6 +370,40 @@ public final class ModelManager implements AutoCloseable {
         }).map(s -> status(s.spec)).toList();
     }
 
+    /**
+     * What the node is doing right now, for health reports.
+     *
+     * @param running      generations running
+     * @param queued       requests waiting for a free sequence
+     * @param downloading  models being fetched or waiting to be
+     * @param loaded       models in memory
+     * @param loadedBytes  memory the loaded models take
+     */
+    public record Load(int running, int queued, int downloading, int loaded, long loadedBytes) {
+    }
+
+    public Load load() {
+        int running = 0;
+        int queued = 0;
+        int downloading = 0;
+        int loaded = 0;
+        long bytes = 0;
+        for (ModelSlot slot : slots.values()) {
+            synchronized (slot) {
+                running += slot.active;
+                queued += slot.waiting;
+                if (slot.resolution != null && !slot.resolution.isDone()) {
+                    downloading++;
+                }
+                if (slot.resident != null) {
+                    loaded++;
+                    bytes += slot.resident.memoryBytes();
+                }
+            }
+        }
+        return new Load(running, queued, downloading, loaded, bytes);
+    }
+
     /** How many generations are running or queued, for health reports. */
     public int activeRequests() {
         int total = 0;
