@@ -17,6 +17,7 @@ import dev.llmlb.host.http.RequestBodies;
 import dev.llmlb.host.http.Router;
 import dev.llmlb.host.http.SystemApi;
 import dev.llmlb.host.inference.Generator;
+import dev.llmlb.host.metrics.NodeMetrics;
 import dev.llmlb.host.models.ModelManager;
 import dev.llmlb.host.models.Residency;
 import dev.llmlb.host.plugins.PluginRegistry;
@@ -100,15 +101,17 @@ public final class Node implements AutoCloseable {
                 LOG.log(Level.WARNING, "No API key is configured (LLMLB_API_KEYS); the development key ''{0}'' is "
                         + "accepted. Set LLMLB_API_KEYS before exposing this node.", NodeConfig.DEVELOPMENT_KEY);
             }
-            ModelResolver resolver = new ModelResolver(config, plugins);
+            NodeMetrics metrics = new NodeMetrics();
+            metrics.pluginFailures(plugins.failures().size());
+            ModelResolver resolver = new ModelResolver(config, plugins, metrics);
             ModelManager models = new ModelManager(config, catalog, plugins, resolver,
-                    new Residency(config, options.gpus()));
-            Generator generator = new Generator();
+                    new Residency(config, options.gpus()), metrics);
+            Generator generator = new Generator(metrics);
             Readiness readiness = new Readiness();
             AtomicReference<String> nodeName = new AtomicReference<>(config.nodeName());
             var routing = Router.build(new ApiKeys(config.acceptedKeys()),
-                    new NodeHeaders(nodeName::get, readiness),
-                    new HealthApi(readiness)::register,
+                    new NodeHeaders(nodeName::get, readiness), metrics,
+                    new HealthApi(readiness, metrics)::register,
                     new OpenAiApi(catalog, models, generator, new RequestBodies(config.maxBodyBytes()))::register,
                     new NodeApi(catalog, models, plugins)::register,
                     new SystemApi(config, models, plugins, options.gpus(), readiness)::register);
