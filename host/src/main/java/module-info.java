@@ -19,6 +19,7 @@ module dev.llmlb.host {
     uses dev.llmlb.api.engine.InferenceEngineFactory;
 
     exports dev.llmlb.host;
+    exports dev.llmlb.host.config;
 
     opens dev.llmlb.host.models to com.fasterxml.jackson.databind;
     opens dev.llmlb.host.resolve to com.fasterxml.jackson.databind;
