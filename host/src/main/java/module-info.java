@@ -10,11 +10,16 @@ module dev.llmlb.host {
     requires com.fasterxml.jackson.databind;
     requires java.logging;
     requires jdk.management;
+    requires io.prometheus.metrics.core;
+    requires io.prometheus.metrics.model;
+    requires io.prometheus.writer.text;
+    requires io.prometheus.metrics.config;
 
     uses dev.llmlb.api.source.ModelSourceFactory;
     uses dev.llmlb.api.engine.InferenceEngineFactory;
 
     exports dev.llmlb.host;
+    exports dev.llmlb.host.config;
 
     opens dev.llmlb.host.models to com.fasterxml.jackson.databind;
     opens dev.llmlb.host.resolve to com.fasterxml.jackson.databind;

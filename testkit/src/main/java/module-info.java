@@ -2,10 +2,12 @@
 module dev.llmlb.testkit {
     requires transitive dev.llmlb.api;
     requires transitive java.net.http;
+    requires transitive org.junit.jupiter.api;
     requires jdk.httpserver;
 
     exports dev.llmlb.testkit.hub;
     exports dev.llmlb.testkit.http;
     exports dev.llmlb.testkit.models;
     exports dev.llmlb.testkit.source;
+    exports dev.llmlb.testkit.tck;
 }

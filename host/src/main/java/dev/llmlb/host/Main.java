@@ -1,5 +1,6 @@
 package dev.llmlb.host;
 
+import dev.llmlb.host.cli.Cli;
 import dev.llmlb.host.config.ConfigException;
 
 import java.lang.System.Logger.Level;
@@ -13,16 +14,14 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        LogFormat.install(System.getenv().getOrDefault("LLMLB_LOG_LEVEL", "INFO"));
-        if (args.length > 0 && !args[0].equals("serve")) {
-            if (args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
-                System.out.println("Usage: llmlb-node [serve]");
-                System.out.println("Starts the node. Settings come from the environment and ~/.llmlb/.env;");
-                System.out.println("see the README for the list.");
-                return;
-            }
-            System.err.println("llmlb-node: unknown command '" + args[0] + "'; try --help");
-            System.exit(64);
+        boolean serve = args.length == 0 || args[0].equals("serve");
+        // Commands print their own output; only warnings of the machinery underneath belong on their console.
+        LogFormat.install(serve ? System.getenv().getOrDefault("LLMLB_LOG_LEVEL", "INFO") : "WARN");
+        if (!serve) {
+            int code = Cli.run(args, NodeOptions.fromProcess(), System.out, System.err, System.console() != null);
+            System.out.flush();
+            // Engines may leave native threads behind; a command is done when it says so.
+            Runtime.getRuntime().halt(code);
         }
         NodeOptions options = NodeOptions.fromProcess();
         Node node;

@@ -1,68 +1,57 @@
 package dev.llmlb.host;
 
 import dev.llmlb.host.catalog.Catalog;
-import dev.llmlb.host.catalog.CatalogLoader;
 import dev.llmlb.host.config.ConfigException;
 import dev.llmlb.host.config.EnvFile;
 import dev.llmlb.host.config.NodeConfig;
 import dev.llmlb.host.config.Settings;
 import dev.llmlb.host.http.ApiKeys;
 import dev.llmlb.host.http.HealthApi;
-import dev.llmlb.host.http.Json;
 import dev.llmlb.host.http.NodeApi;
+import dev.llmlb.host.http.NodeHeaders;
 import dev.llmlb.host.http.OpenAiApi;
 import dev.llmlb.host.http.Readiness;
 import dev.llmlb.host.http.RequestBodies;
 import dev.llmlb.host.http.Router;
+import dev.llmlb.host.http.SystemApi;
 import dev.llmlb.host.inference.Generator;
+import dev.llmlb.host.metrics.NodeMetrics;
 import dev.llmlb.host.models.ModelManager;
 import dev.llmlb.host.models.Residency;
 import dev.llmlb.host.plugins.PluginRegistry;
-import dev.llmlb.host.resolve.ModelResolver;
 import io.helidon.webserver.WebServer;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A running node: configuration read and checked, plugins loaded, catalog validated, web server listening.
+ * A running node: its {@link NodeParts}, the model lifecycle, and the web server listening.
  */
 public final class Node implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(Node.class.getName());
 
-    private final NodeConfig config;
-    private final PluginRegistry plugins;
-    private final Catalog catalog;
+    private final NodeParts parts;
     private final ModelManager models;
     private final Generator generator;
     private final Readiness readiness;
     private final WebServer server;
     private final ScheduledExecutorService housekeeping;
-    private final ModelResolver resolver;
 
-    private Node(NodeConfig config, PluginRegistry plugins, Catalog catalog, ModelManager models,
-                 Generator generator, Readiness readiness, WebServer server, ScheduledExecutorService housekeeping,
-                 ModelResolver resolver) {
-        this.config = config;
-        this.plugins = plugins;
-        this.catalog = catalog;
+    private Node(NodeParts parts, ModelManager models, Generator generator, Readiness readiness, WebServer server,
+                 ScheduledExecutorService housekeeping) {
+        this.parts = parts;
         this.models = models;
         this.generator = generator;
         this.readiness = readiness;
         this.server = server;
         this.housekeeping = housekeeping;
-        this.resolver = resolver;
     }
 
     /** Reads the settings of {@code options}: the environment over {@code <home>/.env}. */
@@ -83,29 +72,27 @@ public final class Node implements AutoCloseable {
      * @throws ConfigException when the settings or {@code supported_models.json} are wrong; nothing was written
      */
     public static Node start(NodeOptions options) {
-        Settings settings = settings(options);
-        NodeConfig config = config(options);
-        boolean gpus = !options.gpus().gpus().isEmpty();
-        PluginRegistry plugins = PluginRegistry.load(config.pluginsDir(),
-                new NodePluginContext(settings, config.home(), gpus));
+        NodeParts parts = NodeParts.open(options);
         try {
-            installDefaultCatalog(config, options.distDir());
-            Catalog catalog = new CatalogLoader(Json.mapper(), spec -> plugins.source(spec.source())
-                    .map(source -> source.validate(spec)).orElse(List.of())).load(config.catalogFile());
-            createFolders(config);
+            NodeConfig config = parts.config();
+            Catalog catalog = parts.catalog();
+            PluginRegistry plugins = parts.plugins();
+            NodeMetrics metrics = parts.metrics();
             if (config.usesDevelopmentKey()) {
                 LOG.log(Level.WARNING, "No API key is configured (LLMLB_API_KEYS); the development key ''{0}'' is "
                         + "accepted. Set LLMLB_API_KEYS before exposing this node.", NodeConfig.DEVELOPMENT_KEY);
             }
-            ModelResolver resolver = new ModelResolver(config, plugins);
-            ModelManager models = new ModelManager(config, catalog, plugins, resolver,
-                    new Residency(config, options.gpus()));
-            Generator generator = new Generator();
+            ModelManager models = new ModelManager(config, catalog, plugins, parts.resolver(),
+                    new Residency(config, options.gpus()), metrics);
+            Generator generator = new Generator(metrics);
             Readiness readiness = new Readiness();
+            AtomicReference<String> nodeName = new AtomicReference<>(config.nodeName());
             var routing = Router.build(new ApiKeys(config.acceptedKeys()),
-                    new HealthApi(readiness)::register,
+                    new NodeHeaders(nodeName::get, readiness), metrics,
+                    new HealthApi(readiness, metrics)::register,
                     new OpenAiApi(catalog, models, generator, new RequestBodies(config.maxBodyBytes()))::register,
-                    new NodeApi(catalog, models, plugins)::register);
+                    new NodeApi(catalog, models, plugins)::register,
+                    new SystemApi(config, models, plugins, options.gpus(), readiness)::register);
             WebServer server = WebServer.builder()
                     .host(config.bind())
                     .port(config.port())
@@ -117,41 +104,14 @@ public final class Node implements AutoCloseable {
                     Thread.ofPlatform().name("housekeeping").daemon(true).factory());
             long every = Math.max(1, Math.min(30, config.idleTimeout().toSeconds() / 2));
             housekeeping.scheduleWithFixedDelay(models::unloadIdle, every, every, TimeUnit.SECONDS);
+            nodeName.compareAndSet(config.nodeName(), config.nodeName() + ":" + server.port());
             readiness.started();
             LOG.log(Level.INFO, "llmlb-node listening on http://{0}:{1} with {2} models in {3}", config.bind(),
                     Integer.toString(server.port()), catalog.models().size(), config.catalogFile());
-            return new Node(config, plugins, catalog, models, generator, readiness, server, housekeeping,
-                    resolver);
+            return new Node(parts, models, generator, readiness, server, housekeeping);
         } catch (RuntimeException e) {
-            plugins.close();
+            parts.close();
             throw e;
-        }
-    }
-
-    private static void installDefaultCatalog(NodeConfig config, Optional<Path> distDir) {
-        if (Files.exists(config.catalogFile()) || distDir.isEmpty()) {
-            return;
-        }
-        Path bundled = distDir.get().resolve("conf").resolve("supported_models.json");
-        if (!Files.isRegularFile(bundled)) {
-            return;
-        }
-        try {
-            Files.createDirectories(config.catalogFile().toAbsolutePath().getParent());
-            Files.copy(bundled, config.catalogFile());
-            LOG.log(Level.INFO, "Created {0} from the bundled default; edit it to list your models",
-                    config.catalogFile());
-        } catch (IOException e) {
-            throw new ConfigException(List.of(config.catalogFile() + ": cannot create it from " + bundled + ": "
-                    + e.getMessage()));
-        }
-    }
-
-    private static void createFolders(NodeConfig config) {
-        try {
-            Files.createDirectories(config.locksDir());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create " + config.locksDir() + ": " + e.getMessage(), e);
         }
     }
 
@@ -168,7 +128,7 @@ public final class Node implements AutoCloseable {
     }
 
     public NodeConfig config() {
-        return config;
+        return parts.config();
     }
 
     public ModelManager models() {
@@ -176,11 +136,11 @@ public final class Node implements AutoCloseable {
     }
 
     public Catalog catalog() {
-        return catalog;
+        return parts.catalog();
     }
 
     public PluginRegistry plugins() {
-        return plugins;
+        return parts.plugins();
     }
 
     /**
@@ -207,10 +167,9 @@ public final class Node implements AutoCloseable {
         readiness.draining();
         housekeeping.shutdownNow();
         server.stop();
-        resolver.close();
         generator.close();
         models.close();
-        plugins.close();
+        parts.close();
         LOG.log(Level.INFO, "llmlb-node stopped");
     }
 }

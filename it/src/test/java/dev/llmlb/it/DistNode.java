@@ -62,9 +62,15 @@ public final class DistNode implements AutoCloseable {
 
     /** Starts {@code <dist>/bin/llmlb-node} on a free port and waits until it is ready. */
     public static DistNode start(Path dist, Path home, Map<String, String> settings) throws IOException {
+        return start(dist, home, settings, "serve");
+    }
+
+    /** Starts {@code <dist>/bin/llmlb-node <command>} on a free port and waits until it listens. */
+    public static DistNode start(Path dist, Path home, Map<String, String> settings, String command)
+            throws IOException {
         Files.createDirectories(home);
         Path log = home.resolve("node.log");
-        ProcessBuilder builder = new ProcessBuilder(dist.resolve("bin/llmlb-node").toString(), "serve")
+        ProcessBuilder builder = new ProcessBuilder(dist.resolve("bin/llmlb-node").toString(), command)
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         Map<String, String> env = builder.environment();
         env.keySet().removeIf(k -> k.startsWith("LLMLB_") || k.startsWith("HF_"));

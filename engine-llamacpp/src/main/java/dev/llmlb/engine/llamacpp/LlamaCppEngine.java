@@ -1,41 +1,44 @@
 package dev.llmlb.engine.llamacpp;
 
-import de.kherud.llama.LlamaModel;
-import de.kherud.llama.LogLevel;
-import de.kherud.llama.ModelParameters;
-import de.kherud.llama.args.LogFormat;
-import de.kherud.llama.args.PoolingType;
 import dev.llmlb.api.engine.EngineException;
 import dev.llmlb.api.engine.InferenceEngine;
 import dev.llmlb.api.engine.LoadOptions;
 import dev.llmlb.api.engine.LoadedModel;
 import dev.llmlb.api.engine.LocalModel;
+import dev.llmlb.api.engine.ModelInfo;
+import dev.llmlb.api.source.ModelFormats;
+import dev.llmlb.engine.llamacpp.gguf.GgufMetadata;
+import dev.llmlb.engine.llamacpp.gguf.GgufReader;
 
-import java.lang.System.Logger.Level;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
-/** Runs GGUF models with llama.cpp, through java-llama.cpp. */
+/**
+ * Runs GGUF models with llama.cpp through java-llama.cpp.
+ */
 final class LlamaCppEngine implements InferenceEngine {
 
     private static final System.Logger LOG = System.getLogger(LlamaCppEngine.class.getName());
-    private static final System.Logger NATIVE = System.getLogger("llama.cpp");
+    private static final Pattern SPLIT_NAME = Pattern.compile("(.*)-(\\d{5})-of-(\\d{5})\\.gguf");
 
-    private final int maxContext;
+    private final EngineSettings settings;
+    private final NativeModels natives;
 
-    LlamaCppEngine(int maxContext, boolean nativeLogToStderr) {
-        this.maxContext = maxContext;
-        if (!nativeLogToStderr) {
-            // llama.cpp logs every tensor it loads; keep that in the node's debug log, warnings stay visible.
-            LlamaModel.setLogger(LogFormat.TEXT, (level, message) -> NATIVE.log(
-                    level == LogLevel.ERROR ? Level.ERROR : level == LogLevel.WARN ? Level.WARNING : Level.DEBUG,
-                    message.stripTrailing()));
-        }
+    LlamaCppEngine(EngineSettings settings) {
+        this.settings = settings;
+        this.natives = new NativeModels(settings.nativeLog(), settings.kvCache());
+        LlamaRequests.check();
     }
 
     @Override
     public Optional<String> unsupportedReason(LocalModel model) {
         try {
-            GgufMetadata.read(model.entryFile());
+            inspect(model);
             return Optional.empty();
         } catch (EngineException e) {
             return Optional.of(e.getMessage());
@@ -44,65 +47,125 @@ final class LlamaCppEngine implements InferenceEngine {
 
     @Override
     public long estimateMemoryBytes(LocalModel model) {
-        GgufMetadata meta = GgufMetadata.read(model.entryFile());
-        return model.totalBytes() + kvCacheBytes(meta, contextFor(meta, 0));
-    }
-
-    int contextFor(GgufMetadata meta, int requested) {
-        int own = (int) Math.min(Integer.MAX_VALUE, meta.archNumber("context_length").orElse(2048L));
-        int wanted = requested > 0 ? requested : Math.min(own, maxContext);
-        return Math.max(16, Math.min(wanted, own));
-    }
-
-    /** K and V of every layer for every position, in llama.cpp's default f16. */
-    static long kvCacheBytes(GgufMetadata meta, int context) {
-        long layers = meta.archNumber("block_count").orElse(32L);
-        long embedding = meta.archNumber("embedding_length").orElse(4096L);
-        long heads = meta.archNumber("attention.head_count").orElse(32L);
-        long kvHeads = meta.archNumber("attention.head_count_kv").orElse(heads);
-        long kvDim = embedding / Math.max(1, heads) * kvHeads;
-        return 2L * layers * context * kvDim * 2;
+        try {
+            GgufMetadata meta = inspect(model);
+            return model.totalBytes() + kvCacheBytes(meta, contextLength(meta, 0));
+        } catch (EngineException e) {
+            return model.totalBytes();
+        }
     }
 
     @Override
     public LoadedModel load(LocalModel model, LoadOptions options) {
-        GgufMetadata meta = GgufMetadata.read(model.entryFile());
-        int context = contextFor(meta, options.contextLength());
-        ModelParameters parameters = parameters(model, options, context);
-        if (meta.string("tokenizer.chat_template").isEmpty()) {
-            LOG.log(Level.INFO, "{0} has no chat template; using ChatML", model.id());
-            parameters.setChatTemplate(ChatTemplates.CHATML);
+        GgufMetadata meta = inspect(model);
+        Path file = model.entryFile().toAbsolutePath().normalize();
+        int context = contextLength(meta, options.contextLength());
+        NativeLibrary.load(settings);
+
+        int gpuLayers = 0;
+        String device = "cpu";
+        if (options.useGpu()) {
+            int wanted = settings.gpuLayers().orElse(options.gpuLayers());
+            if (!NativeLibrary.gpuCapable()) {
+                LOG.log(System.Logger.Level.INFO, "llamacpp: a GPU was asked for " + model.id() + ", but the bundled "
+                        + "llama.cpp library is CPU-only (set LLMLB_LLAMACPP_LIB_PATH to a GPU build); running on CPU");
+            } else if (wanted != 0) {
+                gpuLayers = wanted;
+                device = NativeLibrary.gpuDeviceName();
+            }
         }
-        boolean gpu = options.useGpu() && System.getProperty("de.kherud.llama.lib.path") != null;
-        if (options.useGpu() && !gpu) {
-            LOG.log(Level.INFO, "GPU offload asked for {0}, but the bundled llama.cpp natives are CPU-only; set "
-                    + "-Dde.kherud.llama.lib.path to a CUDA build to use the GPU", model.id());
-        }
+        long size;
+        long modified;
         try {
-            LlamaModel llama = new LlamaModel(parameters);
-            // Embeddings pool the last token's hidden state, as decoder-only embedding models do (mean pooling
-            // aborts inside this llama.cpp build: GGML_ASSERT(ggml_can_mul_mat(a, b))).
-            return new LlamaCppModel(llama, meta, context, model, gpu ? "gpu" : "cpu",
-                    model.totalBytes() + kvCacheBytes(meta, context),
-                    () -> new LlamaModel(parameters(model, options, context).enableEmbedding()
-                            .setPoolingType(PoolingType.LAST)));
-        } catch (RuntimeException e) {
-            throw new EngineException("llama.cpp cannot load " + model.entryFile().getFileName() + ": "
-                    + e.getMessage(), e);
+            size = Files.size(file);
+            modified = Files.getLastModifiedTime(file).toMillis();
+        } catch (IOException e) {
+            throw new EngineException("cannot read " + file + ": " + e.getMessage(), e);
         }
+        NativeModels.Key key = new NativeModels.Key(file, size, modified, context, options.threads(), gpuLayers,
+                false, false);
+        NativeModels.Key embeddingKey = new NativeModels.Key(file, size, modified, context, options.threads(),
+                gpuLayers, true, meta.poolingType().isEmpty());
+        long started = System.nanoTime();
+        NativeModels.NativeModel llama = natives.acquire(key);
+        OptionalInt bos = meta.bosTokenId().isPresent()
+                ? OptionalInt.of((int) meta.bosTokenId().getAsLong()) : OptionalInt.empty();
+        PromptTokens prompts = new PromptTokens(llama.llama(), meta.addsBos(), bos);
+        ModelInfo info = new ModelInfo(context, true, model.totalBytes() + kvCacheBytes(meta, context), device, 1);
+        LOG.log(System.Logger.Level.INFO, String.format("llamacpp: %s ready on %s%s: context %d tokens, %d threads, "
+                        + "chat template %s (%d ms)", model.id(), device,
+                gpuLayers != 0 ? " (" + (gpuLayers < 0 ? "all" : gpuLayers) + " layers offloaded)" : "", context,
+                options.threads(), meta.chatTemplate().isPresent() ? "from the model" : "ChatML (model has none)",
+                (System.nanoTime() - started) / 1_000_000));
+        return new LlamaCppModel(model.id(), natives, key, embeddingKey, llama, prompts, info);
     }
 
-    private static ModelParameters parameters(LocalModel model, LoadOptions options, int context) {
-        ModelParameters parameters = new ModelParameters()
-                .setModel(model.entryFile().toString())
-                .setCtxSize(context)
-                .setThreads(options.threads())
-                .setThreadsBatch(options.threads())
-                .setParallel(1)
-                .enableJinja()
-                // llama.cpp's server loop logs every request on stdout; the node logs requests itself.
-                .disableLog();
-        parameters.setGpuLayers(options.useGpu() ? (options.gpuLayers() < 0 ? 999 : options.gpuLayers()) : 0);
-        return parameters;
+    /**
+     * The context to allocate: the requested length, or the model's trained length capped to
+     * {@code LLMLB_LLAMACPP_MAX_CONTEXT}; never more than the trained length.
+     */
+    int contextLength(GgufMetadata meta, int requested) {
+        long trained = meta.contextLength().orElse(0);
+        long wanted = requested > 0 ? requested : settings.maxContext();
+        if (trained > 0) {
+            wanted = Math.min(wanted, trained);
+        }
+        return (int) Math.min(wanted, Integer.MAX_VALUE);
+    }
+
+    /** Keys and values of every layer for {@code context} tokens. */
+    long kvCacheBytes(GgufMetadata meta, int context) {
+        if (meta.kvHeadsOverLayers().isEmpty() || meta.keyLength().isEmpty() || meta.valueLength().isEmpty()) {
+            return 0;
+        }
+        long perToken = meta.kvHeadsOverLayers().getAsLong()
+                * (meta.keyLength().getAsLong() + meta.valueLength().getAsLong());
+        return perToken * context * settings.kvCache().bytesPerValue;
+    }
+
+    /** Reads and checks the entry file's metadata; the message says what is wrong. */
+    private GgufMetadata inspect(LocalModel model) {
+        if (!ModelFormats.GGUF.equals(model.format())) {
+            throw new EngineException("llamacpp runs GGUF models, not " + model.format());
+        }
+        Path file = model.entryFile();
+        if (!Files.isRegularFile(file)) {
+            throw new EngineException("the model file " + file + " is missing");
+        }
+        GgufMetadata meta;
+        try {
+            meta = GgufReader.read(file);
+        } catch (IOException e) {
+            throw new EngineException(e.getMessage(), e);
+        }
+        int parts = meta.splitCount();
+        if (parts > 1) {
+            Matcher m = SPLIT_NAME.matcher(file.getFileName().toString());
+            if (!m.matches() || Integer.parseInt(m.group(2)) != 1) {
+                throw new EngineException(file.getFileName() + " is part of a model split into " + parts
+                        + " files; load its first file, named <name>-00001-of-" + String.format("%05d", parts)
+                        + ".gguf");
+            }
+            for (int i = 2; i <= parts; i++) {
+                Path part = file.resolveSibling(String.format("%s-%05d-of-%05d.gguf", m.group(1), i, parts));
+                if (!Files.isRegularFile(part)) {
+                    throw new EngineException("split model part " + part.getFileName() + " is missing");
+                }
+            }
+        }
+        if (meta.architecture().isEmpty()) {
+            throw new EngineException(file.getFileName() + " has no general.architecture: not a model GGUF");
+        }
+        return meta;
+    }
+
+    NativeModels nativeModels() {
+        return natives;
+    }
+
+    /** Closes the native models the host unloaded; call after every loaded model is closed. */
+    @Override
+    public void close() {
+        natives.close();
     }
 }

@@ -8,16 +8,19 @@ import dev.llmlb.api.source.ModelFormats;
 import java.util.Set;
 
 /**
- * Provides the {@code llamacpp} engine. Settings: {@code LLMLB_LLAMACPP_MAX_CONTEXT} (the context allocated when
- * the node does not set one, default 4096, never more than the model's own) and
- * {@code LLMLB_LLAMACPP_NATIVE_LOG} ({@code off}, the default, sends llama.cpp's own log to the node's debug log;
- * {@code on} leaves it on stderr).
+ * The {@code llamacpp} engine: GGUF models on llama.cpp (java-llama.cpp 4.2.0, llama.cpp b4916).
+ *
+ * <p>Settings: {@code LLMLB_LLAMACPP_MAX_CONTEXT}, {@code LLMLB_LLAMACPP_GPU_LAYERS},
+ * {@code LLMLB_LLAMACPP_LIB_PATH}, {@code LLMLB_LLAMACPP_NATIVE_LOG} (see {@link EngineSettings}). The native library
+ * is loaded on the first model load, not here.
  */
 public final class LlamaCppEngineFactory implements InferenceEngineFactory {
 
+    public static final String NAME = "llamacpp";
+
     @Override
     public String name() {
-        return "llamacpp";
+        return NAME;
     }
 
     @Override
@@ -27,9 +30,6 @@ public final class LlamaCppEngineFactory implements InferenceEngineFactory {
 
     @Override
     public InferenceEngine create(PluginContext context) {
-        int maxContext = context.setting("LLMLB_LLAMACPP_MAX_CONTEXT").map(Integer::parseInt).orElse(4096);
-        boolean nativeLog = context.setting("LLMLB_LLAMACPP_NATIVE_LOG").map(v -> v.equalsIgnoreCase("on"))
-                .orElse(false);
-        return new LlamaCppEngine(maxContext, nativeLog);
+        return new LlamaCppEngine(EngineSettings.from(context));
     }
 }

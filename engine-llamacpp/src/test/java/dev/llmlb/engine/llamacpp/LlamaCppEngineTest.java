@@ -157,7 +157,7 @@ class LlamaCppEngineTest {
     void chatMessagesAreFormattedWithTheModelsTemplate() {
         LlamaCppModel llama = (LlamaCppModel) model;
         Prompt chat = new Prompt.Chat(List.of(new ChatMessage("system", "Be brief."), new ChatMessage("user", "Hi!")));
-        String rendered = llama.render(chat);
+        String rendered = llama.formattedPrompt(chat);
         assertEquals("<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi!<|im_end|>\n"
                 + "<|im_start|>assistant\n", rendered);
         assertTrue(model.countPromptTokens(chat) > model.countPromptTokens(new Prompt.Text("Be brief.Hi!")));

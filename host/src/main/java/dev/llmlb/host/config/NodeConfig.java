@@ -37,12 +37,15 @@ import java.util.function.Function;
  * @param gpuLayers              {@code LLMLB_GPU_LAYERS}, default -1 (all)
  * @param cpuFallback            {@code LLMLB_CPU_FALLBACK}: run on CPU when VRAM is short, default true
  * @param shutdownGrace          {@code LLMLB_SHUTDOWN_GRACE}, how long in-flight requests may finish, default 30s
+ * @param nodeName               {@code LLMLB_NODE_NAME}, how the node names itself in {@code X-Llmlb-Node} (with
+ *                               its port), default the host name
  */
 public record NodeConfig(Path home, Path catalogFile, Path modelsDir, Optional<Path> pluginsDir, String bind, int port,
                          List<String> apiKeys, URI hubEndpoint, Optional<String> hubToken, boolean offline,
                          Duration downloadTimeout, int maxConcurrentDownloads, long maxBodyBytes, int threads,
                          int contextLength, int maxLoadedModels, long memoryBudgetBytes, Duration idleTimeout,
-                         int queueSize, GpuMode gpu, int gpuLayers, boolean cpuFallback, Duration shutdownGrace) {
+                         int queueSize, GpuMode gpu, int gpuLayers, boolean cpuFallback, Duration shutdownGrace,
+                         String nodeName) {
 
     /** The key accepted when no key is configured, as the user's document uses it. */
     public static final String DEVELOPMENT_KEY = "sk_debug";
@@ -115,7 +118,7 @@ public record NodeConfig(Path home, Path catalogFile, Path modelsDir, Optional<P
         r.throwIfAny();
         return new NodeConfig(home, catalog, models, plugins, bind, port, keys, hub,
                 s.get("HF_TOKEN"), offline, timeout, downloads, body, threads, context, loaded, budget, idle, queue,
-                gpu, gpuLayers, cpuFallback, grace);
+                gpu, gpuLayers, cpuFallback, grace, s.get("LLMLB_NODE_NAME").orElseGet(NodeConfig::hostName));
     }
 
     /** The folder of cross-process download locks. */
@@ -131,6 +134,14 @@ public record NodeConfig(Path home, Path catalogFile, Path modelsDir, Optional<P
     /** The keys clients may present. */
     public List<String> acceptedKeys() {
         return apiKeys.isEmpty() ? List.of(DEVELOPMENT_KEY) : apiKeys;
+    }
+
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return "llmlb-node";
+        }
     }
 
     private static URI endpoint(String value) {

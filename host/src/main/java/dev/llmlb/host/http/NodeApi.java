@@ -6,6 +6,7 @@ import dev.llmlb.api.ModelSpec;
 import dev.llmlb.host.catalog.Catalog;
 import dev.llmlb.host.models.ModelFailure;
 import dev.llmlb.host.models.ModelManager;
+import dev.llmlb.host.models.ModelStatus;
 import dev.llmlb.host.plugins.PluginRegistry;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
@@ -33,6 +34,7 @@ public final class NodeApi {
         Endpoint.at("/v0/models/{id}/status").get(this::status).register(routing);
         Endpoint.at("/v0/models/{id}/pull").post(this::pull).register(routing);
         Endpoint.at("/v0/models/{id}").delete(this::delete).register(routing);
+        Endpoint.at("/v0/models/{id}/events").get(this::events).register(routing);
         Endpoint.at("/v0/plugins").get(this::plugins).register(routing);
     }
 
@@ -89,6 +91,48 @@ public final class NodeApi {
         body.put("deleted", true);
         Responses.json(res, body);
     }
+
+    /**
+     * Server-sent events with the model's status while it waits, downloads or loads (at most four a second, and at
+     * every change of state), ending with the state it settles in, so a UI or the CLI can draw progress without
+     * polling. A model that is idle gets its status once.
+     */
+    private void events(ServerRequest req, ServerResponse res) {
+        ModelSpec spec = spec(req);
+        try (SseStream sse = new SseStream(res)) {
+            ModelStatus sent = null;
+            long sentAt = 0;
+            long heartbeatAt = System.nanoTime();
+            while (true) {
+                ModelStatus now = models.status(spec);
+                boolean settled = SETTLED.contains(now.status());
+                boolean stateChanged = sent == null || !sent.status().equals(now.status());
+                boolean progressed = sent != null && sent.downloadedBytes() != now.downloadedBytes();
+                if (stateChanged || settled || progressed && System.nanoTime() - sentAt > 250_000_000L) {
+                    sse.send(now);
+                    sent = now;
+                    sentAt = System.nanoTime();
+                    heartbeatAt = sentAt;
+                }
+                if (settled) {
+                    return;
+                }
+                if (System.nanoTime() - heartbeatAt > 15_000_000_000L) {
+                    sse.comment("waiting");
+                    heartbeatAt = System.nanoTime();
+                }
+                Thread.sleep(100);
+            }
+        } catch (IOException | UncheckedIOException e) {
+            // the client went away
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** States a model rests in until a request or a pull moves it. */
+    private static final java.util.Set<String> SETTLED = java.util.Set.of("not_downloaded", "local", "completed",
+            "loaded", "error");
 
     private void plugins(ServerRequest req, ServerResponse res) {
         ObjectNode body = Json.object();

@@ -101,8 +101,8 @@ public final class OpenAiApi {
         Prompt prompt = new Prompt.Chat(chat.messages());
         try (Lease lease = models.acquire(spec)) {
             if (!chat.stream()) {
-                Outcome outcome = generator.generate(lease.model(), prompt, chat.maxTokens(), chat.sampling(),
-                        chat.stop(), text -> { });
+                Outcome outcome = generator.generate(spec.id(), lease.model(), prompt, chat.maxTokens(),
+                        chat.sampling(), chat.stop(), text -> { });
                 ObjectNode body = envelope(id, "chat.completion", created, spec.id());
                 ObjectNode choice = body.putArray("choices").addObject();
                 choice.put("index", 0);
@@ -128,7 +128,7 @@ public final class OpenAiApi {
         Prompt prompt = new Prompt.Text(completion.prompt());
         try (Lease lease = models.acquire(spec)) {
             if (!completion.stream()) {
-                Outcome outcome = generator.generate(lease.model(), prompt, completion.maxTokens(),
+                Outcome outcome = generator.generate(spec.id(), lease.model(), prompt, completion.maxTokens(),
                         completion.sampling(), completion.stop(), text -> { });
                 ObjectNode body = envelope(id, "text_completion", created, spec.id());
                 ObjectNode choice = body.putArray("choices").addObject();
@@ -166,8 +166,8 @@ public final class OpenAiApi {
             }
             Outcome outcome;
             try {
-                outcome = generator.generate(lease.model(), params.prompt(), params.maxTokens(), params.sampling(),
-                        params.stop(),
+                outcome = generator.generate(model, lease.model(), params.prompt(), params.maxTokens(),
+                        params.sampling(), params.stop(),
                         text -> sse.send(textChunk(id, object, created, model, includeUsage, chat, text)));
             } catch (ApiException e) {
                 sse.send(Json.error(e));

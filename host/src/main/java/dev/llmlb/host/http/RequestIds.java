@@ -1,5 +1,7 @@
 package dev.llmlb.host.http;
 
+import dev.llmlb.host.metrics.NodeMetrics;
+import dev.llmlb.host.metrics.Routes;
 import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
@@ -16,6 +18,12 @@ import java.util.regex.Pattern;
  */
 public final class RequestIds implements Filter {
 
+    private final NodeMetrics metrics;
+
+    public RequestIds(NodeMetrics metrics) {
+        this.metrics = metrics;
+    }
+
     private static final System.Logger LOG = System.getLogger("dev.llmlb.host.access");
     private static final String HEADER = "X-Request-Id";
     private static final Pattern SANE = Pattern.compile("[A-Za-z0-9._-]{1,64}");
@@ -31,9 +39,11 @@ public final class RequestIds implements Filter {
             chain.proceed();
         } finally {
             String path = req.path().path();
+            long nanos = System.nanoTime() - started;
+            metrics.request(Routes.of(path), req.prologue().method().text(), res.status().code(), nanos);
             if (path.startsWith("/v1/") || path.startsWith("/v0/")) {
                 LOG.log(Level.INFO, "{0} {1} {2} {3} ms [{4}]", req.prologue().method().text(), path,
-                        res.status().code(), (System.nanoTime() - started) / 1_000_000, id);
+                        res.status().code(), nanos / 1_000_000, id);
             }
         }
     }

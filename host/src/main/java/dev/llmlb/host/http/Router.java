@@ -1,5 +1,6 @@
 package dev.llmlb.host.http;
 
+import dev.llmlb.host.metrics.NodeMetrics;
 import io.helidon.http.HttpException;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
@@ -20,9 +21,11 @@ public final class Router {
     }
 
     @SafeVarargs
-    public static HttpRouting.Builder build(ApiKeys keys, Consumer<HttpRouting.Builder>... groups) {
+    public static HttpRouting.Builder build(ApiKeys keys, NodeHeaders nodeHeaders, NodeMetrics metrics,
+                                            Consumer<HttpRouting.Builder>... groups) {
         HttpRouting.Builder routing = HttpRouting.builder()
-                .addFilter(new RequestIds())
+                .addFilter(new RequestIds(metrics))
+                .addFilter(nodeHeaders)
                 .addFilter(new AuthFilter(keys));
         for (Consumer<HttpRouting.Builder> group : groups) {
             group.accept(routing);

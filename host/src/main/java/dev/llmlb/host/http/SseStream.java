@@ -36,6 +36,12 @@ public final class SseStream implements AutoCloseable {
         out.flush();
     }
 
+    /** Sends a comment line, which keeps proxies from closing an idle stream. */
+    public void comment(String text) throws IOException {
+        out.write((": " + text + "\n\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
     /** Sends {@code data: [DONE]}. */
     public void done() throws IOException {
         out.write(DONE);

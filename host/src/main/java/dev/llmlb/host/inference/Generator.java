@@ -9,6 +9,7 @@ import dev.llmlb.api.engine.LoadedModel;
 import dev.llmlb.api.engine.Prompt;
 import dev.llmlb.api.engine.SamplingParams;
 import dev.llmlb.host.http.ApiException;
+import dev.llmlb.host.metrics.NodeMetrics;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -32,6 +33,11 @@ public final class Generator implements AutoCloseable {
 
     private final ExecutorService threads = Executors.newCachedThreadPool(
             Thread.ofPlatform().name("generate-", 0).daemon(true).factory());
+    private final NodeMetrics metrics;
+
+    public Generator(NodeMetrics metrics) {
+        this.metrics = metrics;
+    }
 
     private sealed interface Event {
     }
@@ -49,8 +55,9 @@ public final class Generator implements AutoCloseable {
      * @throws ApiException         for a prompt too long for the context (400) or an engine failure (500)
      * @throws UncheckedIOException when {@code out} failed (the client left); generation was stopped
      */
-    public Outcome generate(LoadedModel model, Prompt prompt, OptionalInt maxTokens, SamplingParams sampling,
-                            List<String> stops, TextConsumer out) {
+    public Outcome generate(String modelId, LoadedModel model, Prompt prompt, OptionalInt maxTokens,
+                            SamplingParams sampling, List<String> stops, TextConsumer out) {
+        long started = System.nanoTime();
         int limit = maxTokens.orElseGet(() -> defaultLimit(model, prompt));
         GenerationRequest request = new GenerationRequest(prompt, limit, sampling);
         StopMatcher matcher = new StopMatcher(stops);
@@ -85,6 +92,9 @@ public final class Generator implements AutoCloseable {
                 throw new UncheckedIOException(new IOException("interrupted"));
             }
             if (event instanceof Text text) {
+                if (sent.isEmpty()) {
+                    metrics.firstToken(modelId, System.nanoTime() - started);
+                }
                 if (failure == null) {
                     try {
                         out.accept(text.text());
@@ -113,6 +123,7 @@ public final class Generator implements AutoCloseable {
                 }
             }
             GenerationResult result = done.result();
+            metrics.tokens(modelId, result.promptTokens(), result.completionTokens());
             String finish = result.finishReason() == GenerationResult.FinishReason.LENGTH && !matcher.matched()
                     ? "length" : "stop";
             return new Outcome(finish, sent.toString(), result.promptTokens(), result.completionTokens());

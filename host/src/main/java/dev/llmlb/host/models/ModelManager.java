@@ -6,6 +6,7 @@ import dev.llmlb.api.engine.LocalModel;
 import dev.llmlb.host.catalog.Catalog;
 import dev.llmlb.host.config.NodeConfig;
 import dev.llmlb.host.http.ApiException;
+import dev.llmlb.host.metrics.NodeMetrics;
 import dev.llmlb.host.plugins.PluginRegistry;
 import dev.llmlb.host.resolve.FetchException;
 import dev.llmlb.host.resolve.FetchListener;
@@ -38,6 +39,7 @@ public final class ModelManager implements AutoCloseable {
     private final PluginRegistry plugins;
     private final ModelFetcher fetcher;
     private final Residency residency;
+    private final NodeMetrics metrics;
     private final Map<String, ModelSlot> slots = new LinkedHashMap<>();
     private final ExecutorService fetchThreads = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("fetch-", 0).factory());
@@ -46,14 +48,29 @@ public final class ModelManager implements AutoCloseable {
             Thread.ofPlatform().name("load-", 0).daemon(true).factory());
 
     public ModelManager(NodeConfig config, Catalog catalog, PluginRegistry plugins, ModelFetcher fetcher,
-                        Residency residency) {
+                        Residency residency, NodeMetrics metrics) {
         this.config = config;
         this.plugins = plugins;
         this.fetcher = fetcher;
         this.residency = residency;
+        this.metrics = metrics;
         for (ModelSpec spec : catalog.models()) {
             slots.put(spec.id(), new ModelSlot(spec));
         }
+        metrics.observeState(() -> load().loaded(), this::requestsByModel);
+    }
+
+    /** Running and queued requests of every model that has any. */
+    private Map<String, int[]> requestsByModel() {
+        Map<String, int[]> counts = new LinkedHashMap<>();
+        for (ModelSlot slot : slots.values()) {
+            synchronized (slot) {
+                if (slot.active + slot.waiting > 0) {
+                    counts.put(slot.spec.id(), new int[] {slot.active, slot.waiting});
+                }
+            }
+        }
+        return counts;
     }
 
     private ModelSlot slot(ModelSpec spec) {
@@ -172,8 +189,12 @@ public final class ModelManager implements AutoCloseable {
             return found.get();
         }
         LOG.log(Level.INFO, "Model not found locally, downloading from HuggingFace...");
+        metrics.downloadStarted(spec.id());
+        long started = System.nanoTime();
         try {
             LocalModel local = fetcher.fetch(spec, new FetchListener() {
+                private long counted;
+
                 @Override
                 public void waiting(long downloaded, long total) {
                     slot.progress(ModelState.WAITING, downloaded, total);
@@ -182,8 +203,13 @@ public final class ModelManager implements AutoCloseable {
                 @Override
                 public void downloading(long downloaded, long total) {
                     slot.progress(ModelState.DOWNLOADING, downloaded, total);
+                    if (downloaded > counted) {
+                        metrics.downloadedBytes(downloaded - counted);
+                        counted = downloaded;
+                    }
                 }
             });
+            metrics.downloadCompleted(spec.id(), local.totalBytes(), System.nanoTime() - started);
             synchronized (slot) {
                 slot.local = local;
                 slot.state = ModelState.COMPLETED;
@@ -193,6 +219,7 @@ public final class ModelManager implements AutoCloseable {
             LOG.log(Level.INFO, "Download completed: {0}", spec.id());
             return local;
         } catch (FetchException e) {
+            metrics.downloadFailed(spec.id(), e.failure().code());
             synchronized (slot) {
                 slot.state = ModelState.ERROR;
                 slot.failure = e.failure();
@@ -200,6 +227,7 @@ public final class ModelManager implements AutoCloseable {
             LOG.log(Level.ERROR, "Model {0}: {1}", spec.id(), e.failure().message());
             throw new CompletionException(e);
         } catch (RuntimeException e) {
+            metrics.downloadFailed(spec.id(), "download_failed");
             ModelFailure failure = new ModelFailure(502, "download_failed",
                     "Failed to download model: " + e.getMessage());
             synchronized (slot) {
@@ -289,6 +317,7 @@ public final class ModelManager implements AutoCloseable {
                     .orElseThrow(() -> new ModelLoadException(unavailable(slot.spec).orElse(new ModelFailure(503,
                             "engine_unavailable", "No installed engine runs format " + local.format()))));
             Resident resident = residency.load(slot, engine, plugins.engineName(engine), local);
+            metrics.modelLoaded(slot.spec.id(), resident.engine());
             synchronized (slot) {
                 slot.resident = resident;
                 slot.loading = null;
@@ -368,6 +397,40 @@ public final class ModelManager implements AutoCloseable {
                 return s.resident != null;
             }
         }).map(s -> status(s.spec)).toList();
+    }
+
+    /**
+     * What the node is doing right now, for health reports.
+     *
+     * @param running      generations running
+     * @param queued       requests waiting for a free sequence
+     * @param downloading  models being fetched or waiting to be
+     * @param loaded       models in memory
+     * @param loadedBytes  memory the loaded models take
+     */
+    public record Load(int running, int queued, int downloading, int loaded, long loadedBytes) {
+    }
+
+    public Load load() {
+        int running = 0;
+        int queued = 0;
+        int downloading = 0;
+        int loaded = 0;
+        long bytes = 0;
+        for (ModelSlot slot : slots.values()) {
+            synchronized (slot) {
+                running += slot.active;
+                queued += slot.waiting;
+                if (slot.resolution != null && !slot.resolution.isDone()) {
+                    downloading++;
+                }
+                if (slot.resident != null) {
+                    loaded++;
+                    bytes += slot.resident.memoryBytes();
+                }
+            }
+        }
+        return new Load(running, queued, downloading, loaded, bytes);
     }
 
     /** How many generations are running or queued, for health reports. */

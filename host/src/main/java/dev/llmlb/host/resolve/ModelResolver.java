@@ -14,6 +14,7 @@ import dev.llmlb.host.download.DownloadSettings;
 import dev.llmlb.host.download.DownloadedFile;
 import dev.llmlb.host.download.FileDownloader;
 import dev.llmlb.host.http.Json;
+import dev.llmlb.host.metrics.NodeMetrics;
 import dev.llmlb.host.models.ModelFailure;
 import dev.llmlb.host.plugins.PluginRegistry;
 
@@ -51,15 +52,17 @@ public final class ModelResolver implements ModelFetcher, AutoCloseable {
     private final Semaphore downloadSlots;
     private final ObjectMapper json = Json.mapper();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final NodeMetrics metrics;
 
-    public ModelResolver(NodeConfig config, PluginRegistry plugins) {
-        this(config, plugins, new FileDownloader(DownloadSettings.of(config)));
+    public ModelResolver(NodeConfig config, PluginRegistry plugins, NodeMetrics metrics) {
+        this(config, plugins, new FileDownloader(DownloadSettings.of(config)), metrics);
     }
 
-    public ModelResolver(NodeConfig config, PluginRegistry plugins, FileDownloader downloader) {
+    public ModelResolver(NodeConfig config, PluginRegistry plugins, FileDownloader downloader, NodeMetrics metrics) {
         this.config = config;
         this.plugins = plugins;
         this.downloader = downloader;
+        this.metrics = metrics;
         this.downloadSlots = new Semaphore(config.maxConcurrentDownloads(), true);
     }
 
@@ -208,6 +211,9 @@ public final class ModelResolver implements ModelFetcher, AutoCloseable {
                         lock.progress(base + bytes, stepTotal);
                     }, closed::get);
                 } catch (DownloadException e) {
+                    if (e.kind() == DownloadException.Kind.VERIFICATION_FAILED) {
+                        metrics.verificationFailed();
+                    }
                     throw failure(e.kind() == DownloadException.Kind.NETWORK_TIMEOUT ? 504 : 502, e.reason(), e);
                 }
                 files.put(file.path(), new Manifest.FileEntry(file.path(), fetched.sizeBytes(), fetched.sha256()));

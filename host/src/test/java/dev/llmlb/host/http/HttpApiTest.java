@@ -39,6 +39,8 @@ class HttpApiTest {
             new String[] {"POST", "/v0/models/echo/pull"},
             new String[] {"DELETE", "/v0/models/echo"},
             new String[] {"GET", "/v0/plugins"},
+            new String[] {"GET", "/v0/health"},
+            new String[] {"GET", "/v0/system"},
             new String[] {"GET", "/v1/no-such-route"},
             new String[] {"GET", "/v0/no-such-route"});
 
@@ -93,6 +95,24 @@ class HttpApiTest {
         TestClient bare = node.client(null);
         assertEquals("ok", json(bare.get("/health").body()).get("status").asText());
         assertEquals("ready", json(bare.get("/ready").body()).get("status").asText());
+    }
+
+    @Test
+    void healthAndSystemDescribeTheNodeForALoadBalancer() {
+        TestClient.Response health = node.client().get("/v0/health");
+        assertEquals(200, health.status());
+        JsonNode body = json(health.body());
+        assertEquals("online", body.get("status").asText());
+        assertTrue(body.get("ready").asBoolean());
+        for (String field : List.of("requests", "loaded_models", "memory", "gpus", "uptime_seconds")) {
+            assertTrue(body.has(field), field + " in " + body);
+        }
+        assertTrue(body.get("memory").get("total_bytes").asLong() > 0);
+        assertTrue(health.header("X-Llmlb-Node").orElseThrow().endsWith(":" + node.node().port()));
+        JsonNode system = json(node.client().get("/v0/system").body());
+        assertTrue(system.get("cpu_cores").asInt() >= 1);
+        assertEquals("scripted", system.get("engines").get(0).get("name").asText());
+        assertEquals("test_files", system.get("sources").get(0).asText());
     }
 
     @Test

@@ -144,7 +144,7 @@ class ModelLifecycleTest {
 
     @Test
     void drainingRefusesReadinessAndLetsRunningStreamsFinish() throws Exception {
-        TestClient client = start(GpuProbe.none(), "0", "TEST_TOKEN_DELAY_MS", "30");
+        TestClient client = start(GpuProbe.none(), "0", "TEST_TOKEN_DELAY_MS", "200");
         ask(client, "alpha");
         List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
         Thread streaming = Thread.ofVirtual().start(() -> {
@@ -158,6 +158,11 @@ class ModelLifecycleTest {
         Thread drain = Thread.ofVirtual().start(() -> node.node().drainAndStop(Duration.ofSeconds(10)));
         Wait.until("readiness turns", Duration.ofSeconds(5), () -> node.client(null).get("/ready").status() == 503
                 || !drain.isAlive());
+        TestClient.Response refused = client.post("/v1/chat/completions",
+                "{\"model\":\"alpha\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}");
+        assertEquals(503, refused.status(), "new work goes to other nodes while this one drains");
+        assertEquals("node_draining", json(refused.body()).get("error").get("code").asText());
+        assertEquals("offline", json(client.get("/v0/health").body()).get("status").asText());
         streaming.join(10_000);
         drain.join(10_000);
         assertEquals("[DONE]", events.get(events.size() - 1), "the stream in flight finished: " + events);

@@ -168,6 +168,31 @@ class ModelResolutionTest {
     }
 
     @Test
+    void theEventsStreamFollowsAPullUntilTheModelSettles() {
+        hub.repo(REPO).lfsFile(FILE, model);
+        hub.fault(REPO, FILE, Fault.throttle(5_000_000));
+        TestNode node = start();
+        try (TestClient.EventStream idle = node.client().events("/v0/models/echo/events")) {
+            assertEquals(List.of("not_downloaded"), idle.rest().stream().map(e -> json(e).get("status").asText())
+                    .toList(), "an idle model gets its status once");
+        }
+        assertEquals(202, node.client().post("/v0/models/echo/pull", "").status());
+        List<JsonNode> events;
+        try (TestClient.EventStream stream = node.client().events("/v0/models/echo/events")) {
+            events = stream.rest().stream().map(TestNode::json).toList();
+        }
+        List<String> states = events.stream().map(e -> e.get("status").asText()).distinct().toList();
+        assertTrue(states.contains("downloading"), states.toString());
+        assertEquals("completed", states.get(states.size() - 1));
+        long[] bytes = events.stream().mapToLong(e -> e.get("downloaded_bytes").asLong()).toArray();
+        for (int i = 1; i < bytes.length; i++) {
+            assertTrue(bytes[i] >= bytes[i - 1], "progress never goes back");
+        }
+        assertTrue(events.stream().filter(e -> e.get("status").asText().equals("downloading")).count() >= 2,
+                "progress is reported while downloading: " + events);
+    }
+
+    @Test
     void aRequestWaitsAtMostTheTimeoutThenGets503WhileTheDownloadGoesOn() {
         hub.repo(REPO).lfsFile(FILE, model);
         hub.fault(REPO, FILE, Fault.throttle(2_500_000));

@@ -89,6 +89,8 @@ public final class InferenceBench {
         row("HTTP non-streaming", plain, direct);
         row("direct, 4 concurrent", directConcurrent, directConcurrent);
         row("HTTP streaming, 4 conc.", streamConcurrent, directConcurrent);
+        // llama.cpp leaves a native thread that would keep this JVM alive.
+        System.exit(0);
     }
 
     private static void row(String name, Run run, Run baseline) {

@@ -134,6 +134,15 @@ public final class TestClient {
         if (accept != null) {
             request.header("Accept", accept);
         }
+        return open(request);
+    }
+
+    /** GETs {@code path} as a stream of events. */
+    public EventStream events(String path) {
+        return open(request(path).header("Accept", "text/event-stream").GET());
+    }
+
+    private EventStream open(HttpRequest.Builder request) {
         try {
             return new EventStream(http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream()));
         } catch (IOException e) {

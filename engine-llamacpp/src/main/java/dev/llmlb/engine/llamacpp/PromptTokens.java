@@ -1,0 +1,55 @@
+package dev.llmlb.engine.llamacpp;
+
+import de.kherud.llama.LlamaModel;
+import dev.llmlb.api.engine.Prompt;
+
+import java.util.OptionalInt;
+
+/**
+ * Turns a prompt into the exact token ids llama.cpp will evaluate.
+ *
+ * <p>Chat messages are formatted by llama.cpp's built-in formatter for the family it recognises in the model's
+ * {@code tokenizer.chat_template} (ChatML, Llama 2/3, Mistral, Gemma, Phi, DeepSeek and some thirty more); a model
+ * without a template, or with one llama.cpp does not recognise, gets ChatML. llama.cpp's Jinja renderer
+ * ({@code --jinja}) is not used: in java-llama.cpp 4.2.0 an error raised while rendering (a template's
+ * {@code raise_exception}, e.g. "roles must alternate") is not caught in the native code and aborts the JVM.
+ *
+ * <p>The text (formatted chat, or a completion prompt as is) is tokenized with special-token parsing, as
+ * llama.cpp's server does, and a BOS token is put first when the model asks for one and the text does not already
+ * start with it (templates that write the BOS themselves would otherwise get two).
+ */
+final class PromptTokens {
+
+    private final LlamaModel llama;
+    private final boolean addBos;
+    private final OptionalInt bosId;
+
+    PromptTokens(LlamaModel llama, boolean addBos, OptionalInt bosId) {
+        this.llama = llama;
+        this.addBos = addBos && bosId.isPresent();
+        this.bosId = bosId;
+    }
+
+    /** The text the prompt becomes: a chat rendered with the model's template, or the completion text. */
+    String text(Prompt prompt) {
+        return switch (prompt) {
+            case Prompt.Chat chat -> llama.applyTemplate(LlamaRequests.chat(chat.messages()));
+            case Prompt.Text text -> text.text();
+        };
+    }
+
+    int[] tokens(Prompt prompt) {
+        return tokens(text(prompt));
+    }
+
+    int[] tokens(String text) {
+        int[] ids = llama.encode(text);
+        if (addBos && (ids.length == 0 || ids[0] != bosId.getAsInt())) {
+            int[] withBos = new int[ids.length + 1];
+            withBos[0] = bosId.getAsInt();
+            System.arraycopy(ids, 0, withBos, 1, ids.length);
+            return withBos;
+        }
+        return ids;
+    }
+}

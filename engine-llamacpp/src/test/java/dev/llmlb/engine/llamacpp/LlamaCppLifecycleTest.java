@@ -1,0 +1,194 @@
+package dev.llmlb.engine.llamacpp;
+
+import dev.llmlb.api.engine.EngineException;
+import dev.llmlb.api.engine.InferenceEngine;
+import dev.llmlb.api.engine.InferenceEngineFactory;
+import dev.llmlb.api.engine.LoadOptions;
+import dev.llmlb.api.engine.LoadedModel;
+import dev.llmlb.api.engine.LocalModel;
+import dev.llmlb.api.engine.ModelInfo;
+import dev.llmlb.api.engine.Prompt;
+import dev.llmlb.api.source.ModelFormats;
+import dev.llmlb.testkit.models.GgufWriter;
+import dev.llmlb.testkit.models.TinyLlamaConfig;
+import dev.llmlb.testkit.models.TinyLlamaWeights;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceLoader;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class LlamaCppLifecycleTest {
+
+    private final TinyLlamaWeights weights = TinyLlamaWeights.generate(TinyLlamaConfig.tiny());
+
+    @Test
+    void theFactoryIsFoundAsAServiceOnTheModulePathAndTheClassPath() throws IOException {
+        // The host declares `uses`; this test runs inside the plugin's module, which does not.
+        getClass().getModule().addUses(InferenceEngineFactory.class);
+        InferenceEngineFactory factory = ServiceLoader.load(InferenceEngineFactory.class).stream()
+                .map(ServiceLoader.Provider::get).filter(f -> f.name().equals("llamacpp")).findFirst().orElseThrow();
+        assertEquals(java.util.Set.of("gguf"), factory.formats());
+        try (InputStream in = LlamaCppEngineFactory.class.getResourceAsStream(
+                "/META-INF/services/dev.llmlb.api.engine.InferenceEngineFactory")) {
+            assertEquals(LlamaCppEngineFactory.class.getName(), new String(in.readAllBytes(),
+                    StandardCharsets.UTF_8).trim());
+        }
+    }
+
+    @Test
+    void modelInfoReportsContextDeviceAndMemory(@TempDir Path dir) {
+        InferenceEngine engine = new LlamaCppEngineFactory().create(TinyModels.context(Map.of(), dir));
+        LocalModel local = TinyModels.write(new GgufWriter(weights), dir, "tiny");
+        try (LoadedModel model = engine.load(local, new LoadOptions(2, 0, true, -1))) {
+            ModelInfo info = model.info();
+            assertEquals(512, info.contextLength(), "the model's own, below the 4096 cap");
+            assertEquals("cpu", info.device(), "the bundled natives are CPU-only; the GPU request is ignored");
+            assertEquals(1, info.parallelSequences());
+            TinyLlamaConfig c = weights.config();
+            long kv = 2L * c.layers() * 512 * c.kvDim() * 2;
+            assertEquals(local.totalBytes() + kv, info.memoryBytes());
+            assertEquals(local.totalBytes() + kv, engine.estimateMemoryBytes(local));
+        } finally {
+            engine.close();
+        }
+    }
+
+    @Test
+    void theContextIsCappedByTheSettingUnlessAsked(@TempDir Path dir) {
+        InferenceEngine engine = new LlamaCppEngineFactory().create(TinyModels.context(
+                Map.of("LLMLB_LLAMACPP_MAX_CONTEXT", "128"), dir));
+        LocalModel local = TinyModels.write(new GgufWriter(weights), dir, "tiny");
+        try (LoadedModel capped = engine.load(local, new LoadOptions(1, 0, false, 0));
+             LoadedModel asked = engine.load(local, new LoadOptions(1, 256, false, 0));
+             LoadedModel tooMuch = engine.load(local, new LoadOptions(1, 100_000, false, 0))) {
+            assertEquals(128, capped.info().contextLength());
+            assertEquals(256, asked.info().contextLength());
+            assertEquals(512, tooMuch.info().contextLength(), "never more than the trained context");
+        } finally {
+            engine.close();
+        }
+    }
+
+    @Test
+    void filesTheEngineCannotRunAreExplained(@TempDir Path dir) throws IOException {
+        InferenceEngine engine = new LlamaCppEngineFactory().create(TinyModels.context(Map.of(), dir));
+        Path notGguf = Files.writeString(dir.resolve("x.gguf"), "{\"not\": \"a model\"}");
+        LocalModel json = TinyModels.local("x", dir, List.of(notGguf));
+        assertTrue(engine.unsupportedReason(json).orElseThrow().contains("not a GGUF file"));
+        EngineException e = assertThrows(EngineException.class, () -> engine.load(json, LoadOptions.cpuDefaults()));
+        assertTrue(e.getMessage().contains("not a GGUF file"));
+
+        Path whole = new GgufWriter(weights).write(dir.resolve("whole.gguf"));
+        byte[] bytes = Files.readAllBytes(whole);
+        Path cut = Files.write(dir.resolve("cut.gguf"), java.util.Arrays.copyOf(bytes, 2000));
+        assertTrue(engine.unsupportedReason(TinyModels.local("cut", dir, List.of(cut))).orElseThrow()
+                .contains("incomplete"));
+
+        LocalModel safetensors = new LocalModel("s", dir, ModelFormats.SAFETENSORS, List.of(), List.of(), Map.of());
+        assertTrue(engine.unsupportedReason(safetensors).orElseThrow().contains("not safetensors"));
+
+        Path splitDir = Files.createDirectories(dir.resolve("split"));
+        List<Path> parts = new GgufWriter(weights).writeSplit(splitDir, "m", 3);
+        Files.delete(parts.get(2));
+        assertEquals(Optional.of("split model part m-00003-of-00003.gguf is missing"),
+                engine.unsupportedReason(TinyModels.local("split", splitDir, parts.subList(0, 2))));
+        assertTrue(engine.unsupportedReason(TinyModels.local("second", splitDir, List.of(parts.get(1))))
+                .orElseThrow().contains("load its first file"));
+
+        assertEquals(Optional.empty(), engine.unsupportedReason(TinyModels.local("ok", dir, List.of(whole))));
+        engine.close();
+    }
+
+    @Test
+    void aFileLlamaCppRejectsFailsCleanlyAndTheEngineLoadsOthersAfterwards(@TempDir Path dir) throws IOException {
+        InferenceEngine engine = new LlamaCppEngineFactory().create(TinyModels.context(Map.of(), dir));
+        try {
+            Path whole = new GgufWriter(weights).write(dir.resolve("whole.gguf"));
+            byte[] bytes = Files.readAllBytes(whole);
+            // The metadata is intact, the tensor data is cut short: only llama.cpp can tell.
+            Path cut = Files.write(dir.resolve("cut.gguf"), java.util.Arrays.copyOf(bytes, bytes.length * 9 / 10));
+            LocalModel broken = TinyModels.local("cut", dir, List.of(cut));
+            assertEquals(Optional.empty(), engine.unsupportedReason(broken));
+            EngineException e = assertThrows(EngineException.class,
+                    () -> engine.load(broken, new LoadOptions(1, 64, false, 0)));
+            assertTrue(e.getMessage().contains("llama.cpp could not load cut.gguf"), e.getMessage());
+            try (LoadedModel good = engine.load(TinyModels.local("ok", dir, List.of(whole)),
+                    new LoadOptions(1, 64, false, 0))) {
+                assertEquals(4, TinyModels.greedy(good, "hello", 4).result().completionTokens());
+            }
+        } finally {
+            engine.close();
+        }
+    }
+
+    /**
+     * Closing frees no native memory in java-llama.cpp 4.2.0 and leaves its task thread behind, so the engine keeps
+     * an unloaded model to hand out again: reloading the same file adds no native model and no thread, and
+     * everything else the engine started is gone once it is closed.
+     */
+    @Test
+    void unloadAndReloadReuseTheNativeModelAndCloseLeavesOnlyTheKnownThreads(@TempDir Path dir) throws Exception {
+        LocalModel local = TinyModels.write(new GgufWriter(weights), dir, "tiny");
+        // Warm up: the first load in a JVM also starts the native library's own threads.
+        InferenceEngine warmUp = new LlamaCppEngineFactory().create(TinyModels.context(Map.of(), dir));
+        warmUp.load(local, new LoadOptions(1, 64, false, 0)).close();
+        warmUp.close();
+        java.util.Set<Thread> before = settledThreads();
+
+        LlamaCppEngine engine = (LlamaCppEngine) new LlamaCppEngineFactory().create(TinyModels.context(Map.of(), dir));
+        LoadedModel first = engine.load(local, new LoadOptions(1, 64, false, 0));
+        String text = TinyModels.greedy(first, "hello", 8).text();
+        first.close();
+        assertThrows(IllegalStateException.class, () -> first.countPromptTokens(new Prompt.Text("x")));
+        java.util.Set<Thread> afterOneLoad = settledThreads();
+        for (int i = 0; i < 3; i++) {
+            try (LoadedModel again = engine.load(local, new LoadOptions(1, 64, false, 0))) {
+                assertEquals(text, TinyModels.greedy(again, "hello", 8).text());
+            }
+        }
+        assertEquals(afterOneLoad, settledThreads(), "reloading the same model started no new native model");
+        assertEquals(1, engine.nativeModels().parkedCount());
+        engine.close();
+        assertEquals(0, engine.nativeModels().parkedCount());
+        java.util.Set<Thread> leftBehind = settledThreads();
+        leftBehind.removeAll(before);
+        assertTrue(leftBehind.size() <= 1, "java-llama.cpp leaves one thread per native model, but these are left: "
+                + leftBehind.stream().map(t -> t.getName() + "/" + t.getState()).toList());
+        assertThrows(EngineException.class, () -> engine.load(local, new LoadOptions(1, 64, false, 0)));
+    }
+
+    /**
+     * The live non-daemon threads once no thread has come or gone for 300 ms: a native model's thread attaches
+     * itself to the JVM a moment after the model is created.
+     */
+    private static java.util.Set<Thread> settledThreads() throws InterruptedException {
+        java.util.Set<Thread> last = liveThreads();
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            Thread.sleep(300);
+            java.util.Set<Thread> now = liveThreads();
+            if (now.equals(last)) {
+                return now;
+            }
+            last = now;
+        }
+        return last;
+    }
+
+    private static java.util.Set<Thread> liveThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.isAlive() && !t.isDaemon())
+                .collect(java.util.stream.Collectors.toCollection(java.util.HashSet::new));
+    }
+}

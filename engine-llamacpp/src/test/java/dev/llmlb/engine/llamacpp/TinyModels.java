@@ -1,0 +1,89 @@
+package dev.llmlb.engine.llamacpp;
+
+import dev.llmlb.api.PluginContext;
+import dev.llmlb.api.engine.GenerationRequest;
+import dev.llmlb.api.engine.GenerationResult;
+import dev.llmlb.api.engine.LoadedModel;
+import dev.llmlb.api.engine.LocalModel;
+import dev.llmlb.api.engine.Prompt;
+import dev.llmlb.api.engine.SamplingParams;
+import dev.llmlb.api.source.ModelFormats;
+import dev.llmlb.testkit.models.GgufWriter;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Test helpers: generated GGUF models as the host would hand them to the engine. */
+final class TinyModels {
+
+    private TinyModels() {
+    }
+
+    static PluginContext context(Map<String, String> settings, Path home) {
+        return new PluginContext() {
+            @Override
+            public Optional<String> setting(String key) {
+                return Optional.ofNullable(settings.get(key));
+            }
+
+            @Override
+            public Path homeDirectory() {
+                return home;
+            }
+
+            @Override
+            public boolean gpuAvailable() {
+                return false;
+            }
+        };
+    }
+
+    /** A downloaded model folder holding the files {@code writer} writes as {@code model.gguf}. */
+    static LocalModel write(GgufWriter writer, Path directory, String id) {
+        Path file = writer.write(directory.resolve("model.gguf"));
+        return local(id, directory, List.of(file));
+    }
+
+    /** A split model: the files {@code writeSplit} made, the first as the entry file. */
+    static LocalModel writeSplit(GgufWriter writer, Path directory, String id, int parts) {
+        return local(id, directory, writer.writeSplit(directory, "model", parts));
+    }
+
+    static LocalModel local(String id, Path directory, List<Path> files) {
+        try {
+            List<String> names = new ArrayList<>();
+            List<Long> sizes = new ArrayList<>();
+            for (Path f : files) {
+                names.add(directory.relativize(f).toString());
+                sizes.add(Files.size(f));
+            }
+            return new LocalModel(id, directory, ModelFormats.GGUF, names, sizes,
+                    Map.of(ModelFormats.ENTRY_FILE, names.get(0)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** What a generation handed its sink, and how it ended. */
+    record Run(List<String> pieces, GenerationResult result) {
+        String text() {
+            return String.join("", pieces);
+        }
+    }
+
+    static Run generate(LoadedModel model, Prompt prompt, int maxTokens, SamplingParams sampling) {
+        List<String> pieces = new ArrayList<>();
+        GenerationResult result = model.generate(new GenerationRequest(prompt, maxTokens, sampling), pieces::add);
+        return new Run(pieces, result);
+    }
+
+    static Run greedy(LoadedModel model, String text, int maxTokens) {
+        return generate(model, new Prompt.Text(text), maxTokens, SamplingParams.greedy());
+    }
+}

@@ -1,0 +1,172 @@
+package dev.llmlb.testkit.tck;
+
+import dev.llmlb.api.PluginContext;
+import dev.llmlb.api.engine.ChatMessage;
+import dev.llmlb.api.engine.ContextLengthExceededException;
+import dev.llmlb.api.engine.GenerationRequest;
+import dev.llmlb.api.engine.GenerationResult;
+import dev.llmlb.api.engine.InferenceEngine;
+import dev.llmlb.api.engine.InferenceEngineFactory;
+import dev.llmlb.api.engine.LoadOptions;
+import dev.llmlb.api.engine.LoadedModel;
+import dev.llmlb.api.engine.LocalModel;
+import dev.llmlb.api.engine.ModelInfo;
+import dev.llmlb.api.engine.Prompt;
+import dev.llmlb.api.engine.SamplingParams;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What the node relies on from every {@link InferenceEngine}. A plugin author extends this class, writes a small
+ * model in the engine's format, and gets these checks: the factory's name and formats, loading with sane
+ * {@link ModelInfo}, generation bounded by {@code maxTokens} with exact counts, determinism for greedy and seeded
+ * sampling, a sink that stops generation at once, chat prompts, context overflow refused before generating, and
+ * a clean close.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+public abstract class InferenceEngineContract {
+
+    /** Where the test model and the engine's caches go; set before the model is written. */
+    protected Path folder;
+    private InferenceEngine engine;
+    private LoadedModel model;
+
+    /** The plugin's factory. */
+    protected abstract InferenceEngineFactory factory();
+
+    /** Writes a small model in one of the engine's formats under {@code folder}; the model as the host sees it. */
+    protected abstract LocalModel writeModel(Path folder);
+
+    /** The context the node would give the plugin; override to pass settings. */
+    protected PluginContext context() {
+        return new PluginContext() {
+            @Override
+            public Optional<String> setting(String key) {
+                return Optional.empty();
+            }
+
+            @Override
+            public Path homeDirectory() {
+                return folder;
+            }
+
+            @Override
+            public boolean gpuAvailable() {
+                return false;
+            }
+        };
+    }
+
+    @BeforeAll
+    void load(@TempDir Path temporary) {
+        folder = temporary;
+        engine = factory().create(context());
+        LocalModel local = writeModel(folder);
+        assertTrue(factory().formats().contains(local.format()), "the test model's format is one the engine runs");
+        assertEquals(Optional.empty(), engine.unsupportedReason(local));
+        model = engine.load(local, new LoadOptions(2, 0, false, 0));
+    }
+
+    @AfterAll
+    void unload() {
+        if (model != null) {
+            model.close();
+        }
+        if (engine != null) {
+            engine.close();
+        }
+    }
+
+    private GenerationResult generate(Prompt prompt, int max, SamplingParams sampling, List<String> pieces) {
+        return model.generate(new GenerationRequest(prompt, max, sampling), pieces::add);
+    }
+
+    @Test
+    void theFactoryNamesItselfAndItsFormats() {
+        assertTrue(factory().name().matches("[a-z][a-z0-9_]{0,63}"), factory().name());
+        assertFalse(factory().formats().isEmpty());
+    }
+
+    @Test
+    void aLoadedModelDescribesItself() {
+        ModelInfo info = model.info();
+        assertTrue(info.contextLength() > 0);
+        assertTrue(info.parallelSequences() >= 1);
+        assertTrue(info.memoryBytes() >= 0);
+        assertFalse(info.device().isBlank());
+    }
+
+    @Test
+    void generationStopsAtMaxTokensWithExactCounts() {
+        Prompt prompt = new Prompt.Text("Once upon a time");
+        List<String> pieces = new ArrayList<>();
+        GenerationResult result = generate(prompt, 6, SamplingParams.greedy(), pieces);
+        assertTrue(result.completionTokens() <= 6);
+        if (result.finishReason() == GenerationResult.FinishReason.LENGTH) {
+            assertEquals(6, result.completionTokens());
+        } else {
+            assertEquals(GenerationResult.FinishReason.END_OF_SEQUENCE, result.finishReason());
+        }
+        assertTrue(pieces.size() <= result.completionTokens(), "at most one sink call per token");
+        assertEquals(model.countPromptTokens(prompt), result.promptTokens());
+    }
+
+    @Test
+    void greedyAndSeededSamplingRepeatThemselves() {
+        Prompt prompt = new Prompt.Text("The weather today");
+        List<String> a = new ArrayList<>();
+        List<String> b = new ArrayList<>();
+        generate(prompt, 12, SamplingParams.greedy(), a);
+        generate(prompt, 12, SamplingParams.greedy(), b);
+        assertEquals(a, b);
+        SamplingParams seeded = new SamplingParams(1.0, 1.0, OptionalLong.of(7), 0, 0);
+        List<String> c = new ArrayList<>();
+        List<String> d = new ArrayList<>();
+        generate(prompt, 12, seeded, c);
+        generate(prompt, 12, seeded, d);
+        assertEquals(c, d);
+    }
+
+    @Test
+    void aSinkThatSaysStopEndsGenerationAtOnce() {
+        List<String> pieces = new ArrayList<>();
+        GenerationResult result = model.generate(new GenerationRequest(new Prompt.Text("Count: one two three"), 64,
+                SamplingParams.greedy()), piece -> pieces.add(piece) && pieces.size() < 2);
+        if (result.finishReason() != GenerationResult.FinishReason.END_OF_SEQUENCE) {
+            assertEquals(GenerationResult.FinishReason.STOPPED_BY_SINK, result.finishReason());
+            assertEquals(2, pieces.size());
+        }
+    }
+
+    @Test
+    void chatPromptsAreFormatted() {
+        Prompt chat = new Prompt.Chat(List.of(new ChatMessage("system", "Be brief."),
+                new ChatMessage("user", "Hello!")));
+        assertTrue(model.countPromptTokens(chat) > model.countPromptTokens(new Prompt.Text("Be brief.Hello!")),
+                "the chat template adds its own tokens");
+        assertTrue(generate(chat, 4, SamplingParams.greedy(), new ArrayList<>()).completionTokens() > 0);
+    }
+
+    @Test
+    void aPromptBeyondTheContextIsRefusedBeforeGenerating() {
+        String tooLong = "word ".repeat(model.info().contextLength() + 8);
+        List<String> pieces = new ArrayList<>();
+        assertThrows(ContextLengthExceededException.class, () -> generate(new Prompt.Text(tooLong), 4,
+                SamplingParams.greedy(), pieces));
+        assertEquals(List.of(), pieces);
+    }
+}
