@@ -51,16 +51,13 @@ public final class InferenceBench {
         System.out.printf("model: %.0fM parameters, %d MB GGUF F32; %d tokens per request, %d threads%n",
                 weights.parameterCount() / 1e6, Files.size(gguf) / 1_000_000, tokens, threads);
 
-        Run direct;
-        Run directConcurrent;
         InferenceEngine engine = new LlamaCppEngineFactory().create(context(work));
         LocalModel local = new LocalModel("bench", work, "gguf", List.of("bench.gguf"), List.of(Files.size(gguf)),
                 Map.of("entry_file", "bench.gguf"));
-        try (LoadedModel model = engine.load(local, new LoadOptions(threads, 2048, false, 0))) {
-            direct(model, tokens);
-            direct = direct(model, tokens);
-            directConcurrent = concurrently(() -> direct(model, tokens));
-        }
+        LoadedModel model = engine.load(local, new LoadOptions(threads, 2048, false, 0));
+        direct(model, tokens);
+        Run directBefore = direct(model, tokens);
+        Run concurrentBefore = concurrently(() -> direct(model, tokens));
 
         FakeHub hub = FakeHub.start();
         hub.repo("bench/model").lfsFile("bench.gguf", gguf);
@@ -82,6 +79,16 @@ public final class InferenceBench {
             streamConcurrent = concurrently(() -> http(client, tokens, true));
         }
         hub.close();
+        // The direct path again after the HTTP runs: on a shared machine, the better of the two is the baseline,
+        // which can only make the HTTP path look worse.
+        Run directAfter = direct(model, tokens);
+        Run concurrentAfter = concurrently(() -> direct(model, tokens));
+        model.close();
+        Run direct = better(directBefore, directAfter);
+        Run directConcurrent = better(concurrentBefore, concurrentAfter);
+        System.out.printf("direct runs: %.1f and %.1f tokens/s single, %.1f and %.1f with 4 streams%n",
+                directBefore.tokensPerSecond(), directAfter.tokensPerSecond(), concurrentBefore.tokensPerSecond(),
+                concurrentAfter.tokensPerSecond());
 
         System.out.printf("%-28s %10s %10s %12s%n", "path", "tokens/s", "TTFT ms", "HTTP/direct");
         row("direct, 1 stream", direct, direct);
@@ -91,6 +98,10 @@ public final class InferenceBench {
         row("HTTP streaming, 4 conc.", streamConcurrent, directConcurrent);
         // llama.cpp leaves a native thread that would keep this JVM alive.
         System.exit(0);
+    }
+
+    private static Run better(Run a, Run b) {
+        return a.tokensPerSecond() >= b.tokensPerSecond() ? a : b;
     }
 
     private static void row(String name, Run run, Run baseline) {
