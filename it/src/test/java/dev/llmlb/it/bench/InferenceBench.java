@@ -1,5 +1,6 @@
 package dev.llmlb.it.bench;
 
+import dev.llmlb.testkit.tck.TestPluginContext;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmlb.api.PluginContext;
@@ -180,21 +181,6 @@ public final class InferenceBench {
     }
 
     private static PluginContext context(Path home) {
-        return new PluginContext() {
-            @Override
-            public Optional<String> setting(String key) {
-                return Optional.empty();
-            }
-
-            @Override
-            public Path homeDirectory() {
-                return home;
-            }
-
-            @Override
-            public boolean gpuAvailable() {
-                return false;
-            }
-        };
+        return TestPluginContext.in(home);
     }
 }
