@@ -1,5 +1,6 @@
 package dev.llmlb.engine.llamacpp;
 
+import dev.llmlb.testkit.tck.TestPluginContext;
 import dev.llmlb.api.PluginContext;
 import dev.llmlb.api.engine.ChatMessage;
 import dev.llmlb.api.engine.ContextLengthExceededException;
@@ -27,7 +28,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.OptionalLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -42,22 +42,7 @@ class LlamaCppEngineTest {
     private static TinyLlamaWeights weights;
     private static LoadedModel model;
 
-    static final PluginContext CONTEXT = new PluginContext() {
-        @Override
-        public Optional<String> setting(String key) {
-            return Optional.empty();
-        }
-
-        @Override
-        public Path homeDirectory() {
-            return dir;
-        }
-
-        @Override
-        public boolean gpuAvailable() {
-            return false;
-        }
-    };
+    static final PluginContext CONTEXT = TestPluginContext.in(Path.of(System.getProperty("java.io.tmpdir")));
 
     static LocalModel local(Path file) throws Exception {
         return new LocalModel("tiny", file.getParent(), "gguf", List.of(file.getFileName().toString()),

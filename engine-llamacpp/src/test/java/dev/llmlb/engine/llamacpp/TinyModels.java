@@ -1,5 +1,6 @@
 package dev.llmlb.engine.llamacpp;
 
+import dev.llmlb.testkit.tck.TestPluginContext;
 import dev.llmlb.api.PluginContext;
 import dev.llmlb.api.engine.GenerationRequest;
 import dev.llmlb.api.engine.GenerationResult;
@@ -17,7 +18,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /** Test helpers: generated GGUF models as the host would hand them to the engine. */
 final class TinyModels {
@@ -26,22 +26,7 @@ final class TinyModels {
     }
 
     static PluginContext context(Map<String, String> settings, Path home) {
-        return new PluginContext() {
-            @Override
-            public Optional<String> setting(String key) {
-                return Optional.ofNullable(settings.get(key));
-            }
-
-            @Override
-            public Path homeDirectory() {
-                return home;
-            }
-
-            @Override
-            public boolean gpuAvailable() {
-                return false;
-            }
-        };
+        return new TestPluginContext(settings, home, false);
     }
 
     /** A downloaded model folder holding the files {@code writer} writes as {@code model.gguf}. */

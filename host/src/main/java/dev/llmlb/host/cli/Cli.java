@@ -212,11 +212,19 @@ public final class Cli {
         return OK;
     }
 
+    /** The catalog entry of {@code id}; says so when there is none. */
+    private Optional<ModelSpec> find(NodeParts parts, String id) {
+        Optional<ModelSpec> spec = parts.catalog().find(id);
+        if (spec.isEmpty()) {
+            err.println("Model '" + id + "' is not supported. Check supported_models.json.");
+        }
+        return spec;
+    }
+
     private int pullHere(String id) {
         try (NodeParts parts = NodeParts.open(options)) {
-            Optional<ModelSpec> spec = parts.catalog().find(id);
+            Optional<ModelSpec> spec = find(parts, id);
             if (spec.isEmpty()) {
-                err.println("Model '" + id + "' is not supported. Check supported_models.json.");
                 return UNKNOWN_MODEL;
             }
             Optional<LocalModel> local = parts.resolver().findLocal(spec.get());
@@ -313,9 +321,8 @@ public final class Cli {
                 status = answer.body();
             } else {
                 try (NodeParts parts = NodeParts.open(options)) {
-                    Optional<ModelSpec> spec = parts.catalog().find(id);
+                    Optional<ModelSpec> spec = find(parts, id);
                     if (spec.isEmpty()) {
-                        err.println("Model '" + id + "' is not supported. Check supported_models.json.");
                         return UNKNOWN_MODEL;
                     }
                     Optional<LocalModel> local = parts.resolver().findLocal(spec.get());
@@ -355,9 +362,8 @@ public final class Cli {
                 }
             } else {
                 try (NodeParts parts = NodeParts.open(options)) {
-                    Optional<ModelSpec> spec = parts.catalog().find(id);
+                    Optional<ModelSpec> spec = find(parts, id);
                     if (spec.isEmpty()) {
-                        err.println("Model '" + id + "' is not supported. Check supported_models.json.");
                         return UNKNOWN_MODEL;
                     }
                     if (DownloadLock.read(DownloadLock.fileOf(parts.config().locksDir(), id), Json.mapper())

@@ -8,10 +8,21 @@ public final class DownloadException extends Exception {
         SERVER_ERROR, NETWORK, OFFLINE, CANCELLED, IO }
 
     private final Kind kind;
+    private long retryAfterSeconds = -1;
 
     public DownloadException(Kind kind, String reason) {
         super(reason);
         this.kind = kind;
+    }
+
+    /** The server's {@code Retry-After}, when it sent one. */
+    DownloadException retryAfter(long seconds) {
+        this.retryAfterSeconds = seconds;
+        return this;
+    }
+
+    long retryAfterSeconds() {
+        return retryAfterSeconds;
     }
 
     public DownloadException(Kind kind, String reason, Throwable cause) {

@@ -96,15 +96,32 @@ public final class FileDownloader implements AutoCloseable {
             throw new DownloadException(DownloadException.Kind.IO, "cannot create " + partial.getParent() + ": "
                     + e.getMessage(), e);
         }
-        for (int attempt = 1; ; attempt++) {
+        // Attempts count failures in a row without progress: a flaky link that keeps adding bytes is not given up.
+        int failures = 0;
+        long onDisk = length(partial);
+        while (true) {
             try {
                 return attempt(file, partial, meta, target, listener, cancelled);
             } catch (DownloadException e) {
-                if (!e.isTransient() || attempt >= settings.maxAttempts()) {
+                long now = length(partial);
+                if (now > onDisk) {
+                    failures = 0;
+                    onDisk = now;
+                }
+                failures++;
+                if (!e.isTransient() || failures >= settings.maxAttempts()) {
                     throw e;
                 }
-                backoff(attempt, file.path(), e);
+                backoff(failures, file.path(), e);
             }
+        }
+    }
+
+    private static long length(Path file) {
+        try {
+            return Files.exists(file) ? Files.size(file) : 0;
+        } catch (IOException e) {
+            return 0;
         }
     }
 
@@ -165,9 +182,21 @@ public final class FileDownloader implements AutoCloseable {
                                 + file.path() + " was cancelled");
                     }
                     byte[] buffer = writer.buffer();
-                    int n = in.readNBytes(buffer, 0, buffer.length);
+                    int n = 0;
+                    IOException dropped = null;
+                    try {
+                        for (int r; n < buffer.length && (r = in.read(buffer, n, buffer.length - n)) >= 0; ) {
+                            n += r;
+                        }
+                    } catch (IOException | RuntimeException e) {
+                        // Keep what arrived before the connection failed: the next attempt resumes after it.
+                        dropped = e instanceof IOException io ? io : new IOException(e);
+                    }
                     if (n == 0) {
                         writer.release(buffer);
+                        if (dropped != null) {
+                            throw dropped;
+                        }
                         break;
                     }
                     watch.bytesArrived();
@@ -182,6 +211,9 @@ public final class FileDownloader implements AutoCloseable {
                     if (written - reported >= PROGRESS_EVERY) {
                         reported = written;
                         listener.onBytes(written);
+                    }
+                    if (dropped != null) {
+                        throw dropped;
                     }
                 }
                 writer.finish();
@@ -373,6 +405,9 @@ public final class FileDownloader implements AutoCloseable {
 
     private void backoff(int attempt, String what, DownloadException cause) throws DownloadException {
         long millis = settings.initialBackoff().toMillis() << Math.min(attempt - 1, 6);
+        if (cause.retryAfterSeconds() >= 0) {
+            millis = Math.max(millis, Math.min(60, cause.retryAfterSeconds()) * 1000);
+        }
         LOG.log(Level.WARNING, "Attempt {0} of {1} for {2} failed ({3}); retrying in {4} ms", attempt,
                 settings.maxAttempts(), what, cause.reason(), millis);
         try {

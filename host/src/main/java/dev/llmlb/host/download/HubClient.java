@@ -116,8 +116,10 @@ final class HubClient implements AutoCloseable {
                 return new Opened(response, current, linkedEtag, linkedSize);
             }
             Optional<String> errorCode = response.headers().firstValue(ERROR_CODE);
+            long retryAfter = response.headers().firstValue("Retry-After").filter(v -> v.matches("\\d{1,6}"))
+                    .map(Long::parseLong).orElse(-1L);
             new Opened(response, current, linkedEtag, linkedSize).close();
-            throw failure(status, errorCode, uri);
+            throw failure(status, errorCode, uri).retryAfter(retryAfter);
         }
         throw new DownloadException(DownloadException.Kind.IO, "more than " + MAX_REDIRECTS + " redirects for " + uri);
     }

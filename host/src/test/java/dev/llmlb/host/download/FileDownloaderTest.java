@@ -213,6 +213,17 @@ class FileDownloaderTest {
     }
 
     @Test
+    void aLinkThatKeepsDroppingButMakesProgressIsNotGivenUp() throws Exception {
+        hub.repo(REPO).lfsFile("model.gguf", weights);
+        // Six drops with maxAttempts 4: each attempt adds bytes, so the download goes on.
+        hub.fault(REPO, "model.gguf", Fault.dropAfterBytes(1_000_000, 6));
+        try (FileDownloader downloader = new FileDownloader(settings())) {
+            download(downloader, file("model.gguf", weights.length));
+        }
+        assertArrayEquals(weights, Files.readAllBytes(dir.resolve("model.gguf")));
+    }
+
+    @Test
     void notFoundSaysWhatIsMissing() {
         hub.repo(REPO).file("config.json", "{}");
         try (FileDownloader downloader = new FileDownloader(settings())) {

@@ -1,5 +1,6 @@
 package dev.llmlb.host.plugins;
 
+import dev.llmlb.testkit.tck.TestPluginContext;
 import dev.llmlb.api.PluginContext;
 import dev.llmlb.host.support.PluginJars;
 import org.junit.jupiter.api.BeforeAll;
@@ -21,22 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class PluginRegistryTest {
 
-    private static final PluginContext CONTEXT = new PluginContext() {
-        @Override
-        public Optional<String> setting(String key) {
-            return Optional.empty();
-        }
-
-        @Override
-        public Path homeDirectory() {
-            return Path.of(System.getProperty("java.io.tmpdir"));
-        }
-
-        @Override
-        public boolean gpuAvailable() {
-            return false;
-        }
-    };
+    private static final PluginContext CONTEXT = TestPluginContext.in(Path.of(System.getProperty("java.io.tmpdir")));
 
     @TempDir
     static Path built;

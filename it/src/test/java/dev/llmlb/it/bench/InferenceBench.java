@@ -1,5 +1,6 @@
 package dev.llmlb.it.bench;
 
+import dev.llmlb.testkit.tck.TestPluginContext;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmlb.api.PluginContext;
@@ -51,16 +52,13 @@ public final class InferenceBench {
         System.out.printf("model: %.0fM parameters, %d MB GGUF F32; %d tokens per request, %d threads%n",
                 weights.parameterCount() / 1e6, Files.size(gguf) / 1_000_000, tokens, threads);
 
-        Run direct;
-        Run directConcurrent;
         InferenceEngine engine = new LlamaCppEngineFactory().create(context(work));
         LocalModel local = new LocalModel("bench", work, "gguf", List.of("bench.gguf"), List.of(Files.size(gguf)),
                 Map.of("entry_file", "bench.gguf"));
-        try (LoadedModel model = engine.load(local, new LoadOptions(threads, 2048, false, 0))) {
-            direct(model, tokens);
-            direct = direct(model, tokens);
-            directConcurrent = concurrently(() -> direct(model, tokens));
-        }
+        LoadedModel model = engine.load(local, new LoadOptions(threads, 2048, false, 0));
+        direct(model, tokens);
+        Run directBefore = direct(model, tokens);
+        Run concurrentBefore = concurrently(() -> direct(model, tokens));
 
         FakeHub hub = FakeHub.start();
         hub.repo("bench/model").lfsFile("bench.gguf", gguf);
@@ -82,6 +80,16 @@ public final class InferenceBench {
             streamConcurrent = concurrently(() -> http(client, tokens, true));
         }
         hub.close();
+        // The direct path again after the HTTP runs: on a shared machine, the better of the two is the baseline,
+        // which can only make the HTTP path look worse.
+        Run directAfter = direct(model, tokens);
+        Run concurrentAfter = concurrently(() -> direct(model, tokens));
+        model.close();
+        Run direct = better(directBefore, directAfter);
+        Run directConcurrent = better(concurrentBefore, concurrentAfter);
+        System.out.printf("direct runs: %.1f and %.1f tokens/s single, %.1f and %.1f with 4 streams%n",
+                directBefore.tokensPerSecond(), directAfter.tokensPerSecond(), concurrentBefore.tokensPerSecond(),
+                concurrentAfter.tokensPerSecond());
 
         System.out.printf("%-28s %10s %10s %12s%n", "path", "tokens/s", "TTFT ms", "HTTP/direct");
         row("direct, 1 stream", direct, direct);
@@ -91,6 +99,10 @@ public final class InferenceBench {
         row("HTTP streaming, 4 conc.", streamConcurrent, directConcurrent);
         // llama.cpp leaves a native thread that would keep this JVM alive.
         System.exit(0);
+    }
+
+    private static Run better(Run a, Run b) {
+        return a.tokensPerSecond() >= b.tokensPerSecond() ? a : b;
     }
 
     private static void row(String name, Run run, Run baseline) {
@@ -169,21 +181,6 @@ public final class InferenceBench {
     }
 
     private static PluginContext context(Path home) {
-        return new PluginContext() {
-            @Override
-            public Optional<String> setting(String key) {
-                return Optional.empty();
-            }
-
-            @Override
-            public Path homeDirectory() {
-                return home;
-            }
-
-            @Override
-            public boolean gpuAvailable() {
-                return false;
-            }
-        };
+        return TestPluginContext.in(home);
     }
 }

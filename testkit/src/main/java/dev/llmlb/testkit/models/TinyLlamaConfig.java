@@ -30,7 +30,7 @@ public record TinyLlamaConfig(int hiddenSize, int layers, int heads, int kvHeads
 
     /** About 100M parameters, for benchmarks where compute must dominate. */
     public static TinyLlamaConfig benchmark() {
-        return new TinyLlamaConfig(768, 12, 12, 4, 2048, 2048, 10000f, 1e-5f, false, 7);
+        return new TinyLlamaConfig(768, 12, 12, 4, 3072, 2048, 10000f, 1e-5f, false, 7);
     }
 
     public int headDim() {

@@ -53,22 +53,7 @@ public abstract class InferenceEngineContract {
 
     /** The context the node would give the plugin; override to pass settings. */
     protected PluginContext context() {
-        return new PluginContext() {
-            @Override
-            public Optional<String> setting(String key) {
-                return Optional.empty();
-            }
-
-            @Override
-            public Path homeDirectory() {
-                return folder;
-            }
-
-            @Override
-            public boolean gpuAvailable() {
-                return false;
-            }
-        };
+        return TestPluginContext.in(folder);
     }
 
     @BeforeAll

@@ -15,7 +15,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -48,22 +47,7 @@ public abstract class ModelSourceContract {
 
     /** The context the node would give the plugin; override to pass settings. */
     protected PluginContext context() {
-        return new PluginContext() {
-            @Override
-            public Optional<String> setting(String key) {
-                return Optional.empty();
-            }
-
-            @Override
-            public Path homeDirectory() {
-                return folder;
-            }
-
-            @Override
-            public boolean gpuAvailable() {
-                return false;
-            }
-        };
+        return TestPluginContext.in(folder);
     }
 
     @AfterEach
