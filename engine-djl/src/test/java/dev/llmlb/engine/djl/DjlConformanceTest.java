@@ -34,8 +34,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DjlConformanceTest {
 
     private static final String PROMPT = "The quick brown fox";
-    /** F32 compute against the reference's double accumulators over a few layers of width 64. */
-    private static final float TOLERANCE = 2e-3f;
+    /**
+     * F32 compute against the reference's double accumulators: measured differences are about 1e-6 for logits of
+     * magnitude ~5; a wrong rotary layout, bias or scaling moves them by 1e-1 and more.
+     */
+    private static final float TOLERANCE = 1e-4f;
 
     @TempDir
     static Path dir;

@@ -186,6 +186,31 @@ class DjlEngineTest {
     }
 
     @Test
+    void theEngineWorksOnHostThreadsWhoseContextLoaderCannotSeeThePlugin() throws Exception {
+        // In the node the plugin lives in its own layer; request threads carry the host's context class loader,
+        // through which DJL and Jinjava would look for their own classes and natives in vain.
+        // Its parent is the VM's boot loader: the platform loader would still find the test's modules.
+        ClassLoader foreign = new java.net.URLClassLoader(new java.net.URL[0], null);
+        java.util.concurrent.atomic.AtomicReference<Object> outcome = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread thread = new Thread(() -> {
+            try (LoadedModel other = engine.load(TestModels.local(repo, "LlamaForCausalLM"),
+                    new LoadOptions(1, 64, false, 0))) {
+                outcome.set(generate(other, new Prompt.Chat(List.of(new ChatMessage("user", "Hi!"))), 4,
+                        SamplingParams.greedy()));
+            } catch (Throwable t) {
+                outcome.set(t);
+            }
+        });
+        thread.setContextClassLoader(foreign);
+        thread.start();
+        thread.join();
+        if (outcome.get() instanceof Throwable t) {
+            throw new AssertionError("failed with a foreign context class loader", t);
+        }
+        assertEquals(4, ((List<?>) outcome.get()).size());
+    }
+
+    @Test
     void embeddingsAreNotOffered() {
         assertFalse(model.info().supportsEmbeddings());
         assertThrows(UnsupportedOperationException.class, () -> model.embed(List.of("x")));

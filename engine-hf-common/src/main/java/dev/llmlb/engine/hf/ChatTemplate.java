@@ -51,7 +51,8 @@ public final class ChatTemplate {
                         .withKeepNullableLoopValues(true)
                         .build())
                 .build();
-        this.jinjava = new Jinjava(config);
+        // Jinjava's expression engine loads its classes through the context class loader.
+        this.jinjava = DjlRuntime.withPluginClassLoader(() -> new Jinjava(config));
         try {
             jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception",
                     TemplateFunctions.class, "raiseException", String.class));
@@ -105,7 +106,7 @@ public final class ChatTemplate {
         bindings.put("add_generation_prompt", addGenerationPrompt);
         RenderResult result;
         try {
-            result = jinjava.renderForResult(source, bindings);
+            result = DjlRuntime.withPluginClassLoader(() -> jinjava.renderForResult(source, bindings));
         } catch (RuntimeException e) {
             throw new EngineException("the model's chat template failed: " + rootMessage(e), e);
         }

@@ -4,7 +4,8 @@ import java.nio.file.Path;
 import java.util.function.Supplier;
 
 /**
- * Settings DJL reads from system properties, and the class loader it looks for native libraries with.
+ * Settings DJL reads from system properties, and the context class loader that DJL and Jinjava look up their
+ * resources with.
  *
  * <p>DJL keeps its settings process-wide: the first engine to call {@link #configure} chooses the cache folder, and an
  * operator's {@code DJL_CACHE_DIR} environment variable beats both. Offline mode stops DJL from downloading natives
@@ -39,8 +40,9 @@ public final class DjlRuntime {
 
     /**
      * Runs {@code action} with this plugin's class loader as the thread's context class loader. DJL finds its
-     * native-library descriptors ({@code native/lib/*.properties}) and its engines through the context class
-     * loader, which on a request thread is the host's and cannot see the plugin's jars.
+     * native-library descriptors ({@code native/lib/*.properties}) and its engines, and Jinjava its expression
+     * classes, through the context class loader, which on a host thread is the host's and cannot see the plugin's
+     * jars.
      */
     public static <T> T withPluginClassLoader(Supplier<T> action) {
         Thread thread = Thread.currentThread();
