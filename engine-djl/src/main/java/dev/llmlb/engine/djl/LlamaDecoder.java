@@ -245,9 +245,11 @@ final class LlamaDecoder implements AutoCloseable {
         int kv = spec.kvDim();
         int d = spec.headDim();
         NDArray qkv = linear(rmsNorm(x, layer.inputNorm()), layer.qkv(), layer.qkvBias());
-        NDArray query = rotate(qkv.get(new NDIndex(":, :{}", q)).reshape(n, spec.heads(), d), cosNow, sinNow);
-        NDArray key = rotate(qkv.get(new NDIndex(":, {}:{}", q, q + kv)).reshape(n, spec.kvHeads(), d), cosNow,
-                sinNow);
+        // Queries and keys side by side as heads + kvHeads heads: one rotation for both.
+        NDArray rotated = rotate(qkv.get(new NDIndex(":, :{}", q + kv)).reshape(n, spec.heads() + spec.kvHeads(), d),
+                cosNow, sinNow);
+        NDArray query = rotated.get(new NDIndex(":, :{}, :", spec.heads()));
+        NDArray key = rotated.get(new NDIndex(":, {}:, :", spec.heads()));
         NDArray value = qkv.get(new NDIndex(":, {}:", q + kv)).reshape(n, spec.kvHeads(), d);
         NDIndex slots = new NDIndex(":, {}:{}, :", position, position + n);
         keys[l].set(slots, key.transpose(1, 0, 2));
