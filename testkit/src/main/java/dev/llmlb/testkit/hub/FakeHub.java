@@ -444,9 +444,11 @@ public final class FakeHub implements AutoCloseable {
                             buffer[i] = (byte) ~buffer[i];
                         }
                     }
+                    // Counted before the write returns: a client may have read these bytes and asserted on the
+                    // counter before this thread runs again.
+                    served.addAndGet(n);
                     out.write(buffer, 0, n);
                     sent += n;
-                    served.addAndGet(n);
                     if (sent == dropAt) {
                         out.flush();
                         throw new IOException("fault: connection dropped after " + sent + " bytes");

@@ -5,8 +5,9 @@ import java.util.List;
 
 /**
  * The ground truth the engines are compared with: a plain-Java forward pass of a Llama model in HuggingFace
- * layout (RMSNorm, rotary embeddings in the "rotate half" layout, grouped-query attention with a KV cache, SwiGLU,
- * final norm, output projection), in double precision accumulators over F32 weights.
+ * layout (RMSNorm, q/k/v biases when present, rotary embeddings in the "rotate half" layout with optional Llama 3
+ * frequency scaling, grouped-query attention with a KV cache, SwiGLU, final norm, output projection), in double
+ * precision accumulators over F32 weights.
  */
 public final class TinyLlamaReference {
 
@@ -14,11 +15,16 @@ public final class TinyLlamaReference {
     private final TinyLlamaConfig config;
     private final float[][][] keys;
     private final float[][][] values;
+    private final double[] inverseFrequency;
     private int position;
 
     public TinyLlamaReference(TinyLlamaWeights weights) {
         this.weights = weights;
         this.config = weights.config();
+        this.inverseFrequency = new double[config.headDim() / 2];
+        for (int i = 0; i < inverseFrequency.length; i++) {
+            inverseFrequency[i] = config.inverseFrequency(i);
+        }
         this.keys = new float[config.layers()][config.contextLength()][];
         this.values = new float[config.layers()][config.contextLength()][];
     }
@@ -30,9 +36,9 @@ public final class TinyLlamaReference {
         for (int l = 0; l < config.layers(); l++) {
             String p = "model.layers." + l + ".";
             float[] normed = rmsNorm(x, weights.tensor(p + "input_layernorm.weight").data());
-            float[] q = matVec(weights.tensor(p + "self_attn.q_proj.weight"), normed);
-            float[] k = matVec(weights.tensor(p + "self_attn.k_proj.weight"), normed);
-            float[] v = matVec(weights.tensor(p + "self_attn.v_proj.weight"), normed);
+            float[] q = linear(p + "self_attn.q_proj", normed);
+            float[] k = linear(p + "self_attn.k_proj", normed);
+            float[] v = linear(p + "self_attn.v_proj", normed);
             rotate(q, config.heads());
             rotate(k, config.kvHeads());
             keys[l][position] = k;
@@ -133,7 +139,7 @@ public final class TinyLlamaReference {
         for (int head = 0; head < heads; head++) {
             int base = head * headDim;
             for (int i = 0; i < half; i++) {
-                double theta = position * Math.pow(config.ropeTheta(), -2.0 * i / headDim);
+                double theta = position * inverseFrequency[i];
                 double cos = Math.cos(theta);
                 double sin = Math.sin(theta);
                 double a = vector[base + i];
@@ -142,6 +148,17 @@ public final class TinyLlamaReference {
                 vector[base + i + half] = (float) (b * cos + a * sin);
             }
         }
+    }
+
+    /** {@code prefix.weight} times {@code x}, plus {@code prefix.bias} when the model has one (Qwen2). */
+    private float[] linear(String prefix, float[] x) {
+        float[] out = matVec(weights.tensor(prefix + ".weight"), x);
+        weights.optionalTensor(prefix + ".bias").ifPresent(bias -> {
+            for (int i = 0; i < out.length; i++) {
+                out[i] += bias.data()[i];
+            }
+        });
+        return out;
     }
 
     private float[] rmsNorm(float[] x, float[] weight) {

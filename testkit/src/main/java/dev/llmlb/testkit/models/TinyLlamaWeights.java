@@ -49,6 +49,16 @@ public final class TinyLlamaWeights {
         if (!config.tiedEmbeddings()) {
             add(random, "lm_head.weight", 2.0f / (float) Math.sqrt(h), vocabSize, h);
         }
+        if (config.architecture().attentionBias()) {
+            // Drawn after every other tensor, so a Qwen2 model shares its other weights with the Llama model of the
+            // same seed; large enough to change the attention pattern.
+            for (int l = 0; l < config.layers(); l++) {
+                String p = "model.layers." + l + ".self_attn.";
+                vector(random, p + "q_proj.bias", 0.5f, h);
+                vector(random, p + "k_proj.bias", 0.5f, kv);
+                vector(random, p + "v_proj.bias", 0.5f, kv);
+            }
+        }
         quietByteTokens(outputProjection());
     }
 
@@ -75,6 +85,14 @@ public final class TinyLlamaWeights {
             data[i] = (float) gaussian(random) * std;
         }
         tensors.put(name, new Tensor(name, new int[] {rows, cols}, data));
+    }
+
+    private void vector(SplittableRandom random, String name, float std, int size) {
+        float[] data = new float[size];
+        for (int i = 0; i < size; i++) {
+            data[i] = (float) gaussian(random) * std;
+        }
+        tensors.put(name, new Tensor(name, new int[] {size}, data));
     }
 
     private void norm(SplittableRandom random, String name, int size) {
@@ -122,6 +140,27 @@ public final class TinyLlamaWeights {
             throw new IllegalArgumentException("no tensor " + name);
         }
         return t;
+    }
+
+    /** The tensor {@code name} when the model has it, e.g. the optional q/k/v biases. */
+    public java.util.Optional<Tensor> optionalTensor(String name) {
+        return java.util.Optional.ofNullable(tensors.get(name));
+    }
+
+    /**
+     * These weights with every value rounded to {@code type}, as a file of that type stores them: the reference run
+     * on the rounded weights is what an engine that widens a BF16 or F16 file to F32 must reproduce.
+     */
+    public TinyLlamaWeights roundedTo(TensorType type) {
+        TinyLlamaWeights rounded = new TinyLlamaWeights(config, vocabSize);
+        for (Tensor t : tensors.values()) {
+            float[] data = new float[t.data().length];
+            for (int i = 0; i < data.length; i++) {
+                data[i] = type.round(t.data()[i]);
+            }
+            rounded.tensors.put(t.name(), new Tensor(t.name(), t.shape().clone(), data));
+        }
+        return rounded;
     }
 
     /** The output projection: {@code lm_head.weight}, or the embeddings when tied. */

@@ -1,0 +1,80 @@
+package dev.llmlb.engine.djl;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import dev.llmlb.api.engine.EngineException;
+import dev.llmlb.api.engine.InferenceEngine;
+import dev.llmlb.api.engine.LoadOptions;
+import dev.llmlb.api.engine.LoadedModel;
+import dev.llmlb.api.engine.LocalModel;
+import dev.llmlb.engine.hf.HfConfig;
+import dev.llmlb.engine.hf.HfModelFolder;
+
+import java.lang.System.Logger.Level;
+import java.util.Optional;
+
+/** Runs HuggingFace safetensors models of the Llama family on DJL's PyTorch engine. */
+final class DjlEngine implements InferenceEngine {
+
+    private static final System.Logger LOG = System.getLogger(DjlEngine.class.getName());
+
+    private final int maxContext;
+    private final PyTorchRuntime pytorch = new PyTorchRuntime();
+
+    DjlEngine(int maxContext) {
+        this.maxContext = maxContext;
+    }
+
+    @Override
+    public Optional<String> unsupportedReason(LocalModel model) {
+        try {
+            return LlamaSpec.unsupportedReason(HfConfig.read(model.directory()));
+        } catch (EngineException e) {
+            return Optional.of(e.getMessage());
+        }
+    }
+
+    @Override
+    public long estimateMemoryBytes(LocalModel model) {
+        LlamaSpec spec = LlamaSpec.from(HfConfig.read(model.directory()));
+        long weights = SafetensorsFiles.open(model.directory()).parameterCount() * Float.BYTES;
+        return weights + spec.kvCacheBytes(contextFor(spec, 0));
+    }
+
+    int contextFor(LlamaSpec spec, int requested) {
+        int wanted = requested > 0 ? requested : Math.min(spec.trainedContext(), maxContext);
+        return Math.max(16, Math.min(wanted, spec.trainedContext()));
+    }
+
+    @Override
+    public LoadedModel load(LocalModel model, LoadOptions options) {
+        long start = System.nanoTime();
+        HfModelFolder folder = HfModelFolder.open(model.directory());
+        try {
+            LlamaSpec spec = LlamaSpec.from(folder.config());
+            SafetensorsFiles files = SafetensorsFiles.open(model.directory());
+            int context = contextFor(spec, options.contextLength());
+            Device device = pytorch.device(options.useGpu());
+            pytorch.threads(options.threads());
+            NDManager manager = pytorch.engine().newBaseManager(device);
+            LlamaDecoder decoder;
+            try {
+                decoder = LlamaDecoder.load(files, spec, manager, context);
+            } catch (RuntimeException e) {
+                manager.close();
+                throw e;
+            }
+            long memory = files.parameterCount() * Float.BYTES + spec.kvCacheBytes(context);
+            LOG.log(Level.INFO, "{0}: {1} with {2} parameters on {3}, context {4}, loaded in {5} ms", model.id(),
+                    spec.architecture(), files.parameterCount(), device, context,
+                    (System.nanoTime() - start) / 1_000_000);
+            return new DjlModel(folder, decoder, memory, device.isGpu() ? "cuda:" + device.getDeviceId() : "cpu");
+        } catch (EngineException e) {
+            folder.close();
+            throw e;
+        } catch (RuntimeException e) {
+            folder.close();
+            throw new EngineException("engine djl cannot load " + model.id() + ": " + e.getMessage(), e);
+        }
+    }
+}

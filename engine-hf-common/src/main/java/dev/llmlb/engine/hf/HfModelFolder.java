@@ -1,0 +1,93 @@
+package dev.llmlb.engine.hf;
+
+import dev.llmlb.api.engine.EngineException;
+import dev.llmlb.api.engine.Prompt;
+
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/**
+ * The text side of a HuggingFace model folder: its config, tokenizer and chat template, and how a {@link Prompt}
+ * becomes token ids. An engine adds the forward pass and runs {@link #loop}.
+ *
+ * <p>Prompts become ids as engine-llamacpp makes them: chat messages are rendered with the model's template (ChatML
+ * when it has none), raw text is taken as is, and the tokenizer's post-processor adds its special tokens (BOS for
+ * Llama); when a template writes the BOS text itself, that copy is dropped so the model sees one BOS.
+ */
+public final class HfModelFolder implements AutoCloseable {
+
+    private final HfConfig config;
+    private final HfTokenizer tokenizer;
+    private final ChatTemplate chatTemplate;
+    private final Set<Integer> eosTokenIds;
+
+    private HfModelFolder(HfConfig config, HfTokenizer tokenizer) {
+        this.config = config;
+        this.tokenizer = tokenizer;
+        this.chatTemplate = ChatTemplate.forTokenizer(tokenizer);
+        Set<Integer> eos = new LinkedHashSet<>(config.eosTokenIds());
+        tokenizer.eosToken().ifPresent(t -> tokenizer.tokenId(t).ifPresent(eos::add));
+        this.eosTokenIds = Set.copyOf(eos);
+    }
+
+    /**
+     * Opens the config and tokenizer files of a model folder.
+     *
+     * @throws EngineException when a required file is missing or unreadable
+     */
+    public static HfModelFolder open(Path directory) {
+        HfConfig config = HfConfig.read(directory);
+        return new HfModelFolder(config, HfTokenizer.load(directory));
+    }
+
+    public HfConfig config() {
+        return config;
+    }
+
+    public HfTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public ChatTemplate chatTemplate() {
+        return chatTemplate;
+    }
+
+    /**
+     * The tokens that end a generation: the {@code eos_token_id}s of {@code generation_config.json} and
+     * {@code config.json}, and the id of {@code tokenizer_config.json}'s {@code eos_token}.
+     */
+    public Set<Integer> eosTokenIds() {
+        return eosTokenIds;
+    }
+
+    /** The text the tokenizer gets: the chat template applied (with the assistant's turn opened), or the raw text. */
+    public String render(Prompt prompt) {
+        if (prompt instanceof Prompt.Text text) {
+            return text.text();
+        }
+        String rendered = chatTemplate.render(((Prompt.Chat) prompt).messages(), true);
+        String bos = tokenizer.bosToken().orElse("");
+        int[] prefix = tokenizer.specialPrefix();
+        if (!bos.isEmpty() && prefix.length > 0 && rendered.startsWith(bos)
+                && tokenizer.tokenId(bos).orElse(-1) == prefix[0]) {
+            rendered = rendered.substring(bos.length());
+        }
+        return rendered;
+    }
+
+    /** The ids of a prompt, special tokens included: what {@link DecoderLoop#run} takes. */
+    public int[] promptTokens(Prompt prompt) {
+        return tokenizer.encode(render(prompt));
+    }
+
+    /** A token loop over this model's end-of-sequence tokens and tokenizer, for a context of {@code contextLength}. */
+    public DecoderLoop loop(int contextLength) {
+        return new DecoderLoop(contextLength, eosTokenIds, tokenizer::decode);
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+    }
+}

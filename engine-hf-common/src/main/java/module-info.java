@@ -1,0 +1,16 @@
+/**
+ * What the engines for HuggingFace transformers folders share: {@code tokenizer.json} through DJL's HuggingFace
+ * tokenizers, the chat template of {@code tokenizer_config.json} through Jinjava, {@code config.json}, sampling,
+ * incremental detokenization and the token loop. Engines depend on it and bundle it; it is not a plugin.
+ */
+module dev.llmlb.engine.hf {
+    requires transitive dev.llmlb.api;
+    requires ai.djl.api;
+    requires ai.djl.tokenizers;
+    requires jinjava;
+    requires com.fasterxml.jackson.databind;
+
+    exports dev.llmlb.engine.hf;
+    // Jinjava calls the template functions (raise_exception, strftime_now) by reflection.
+    opens dev.llmlb.engine.hf.internal to jinjava;
+}
