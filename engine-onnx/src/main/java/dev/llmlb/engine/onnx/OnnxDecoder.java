@@ -34,12 +34,15 @@ public final class OnnxDecoder implements AutoCloseable {
     private final OrtSession.SessionOptions sessionOptions;
     private final OrtSession session;
     private final Set<String> outputNames;
+    private final String device;
     private final Set<DecoderSequence> open = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
-    private OnnxDecoder(String name, DecoderConfig config, OnnxOptions options, OrtEnvironment environment,
-                        OrtSession.SessionOptions sessionOptions, OrtSession session) throws OrtException {
+    private OnnxDecoder(String name, DecoderConfig config, OnnxOptions options, String device,
+                        OrtEnvironment environment, OrtSession.SessionOptions sessionOptions, OrtSession session)
+            throws OrtException {
         this.name = name;
+        this.device = device;
         this.config = config;
         this.options = options;
         this.environment = environment;
@@ -89,9 +92,9 @@ public final class OnnxDecoder implements AutoCloseable {
             if (!options.spin()) {
                 sessionOptions.addConfigEntry("session.intra_op.allow_spinning", "0");
             }
-            addProvider(sessionOptions, options);
+            String device = addProvider(sessionOptions, options);
             session = environment.createSession(modelFile.toString(), sessionOptions);
-            return new OnnxDecoder(name, config, options, environment, sessionOptions, session);
+            return new OnnxDecoder(name, config, options, device, environment, sessionOptions, session);
         } catch (OrtException | RuntimeException e) {
             closeQuietly(session);
             sessionOptions.close();
@@ -102,16 +105,20 @@ public final class OnnxDecoder implements AutoCloseable {
         }
     }
 
-    private static void addProvider(OrtSession.SessionOptions sessionOptions, OnnxOptions options)
+    /** Turns on CUDA when asked (or when {@code auto} finds it); returns the device, such as {@code cuda:0}. */
+    private static String addProvider(OrtSession.SessionOptions sessionOptions, OnnxOptions options)
             throws OrtException {
-        if (options.provider() == OnnxOptions.Provider.CUDA) {
-            if (!OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
-                throw new EngineException(OnnxOptions.PROVIDER + "=cuda but this ONNX Runtime has no CUDA provider "
-                        + "(available: " + OrtEnvironment.getAvailableProviders() + "): replace the onnxruntime jar "
-                        + "in plugins/engine-onnx with onnxruntime_gpu of the same version");
-            }
-            sessionOptions.addCUDA(options.cudaDevice());
+        boolean cudaAvailable = OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA);
+        if (options.provider() == OnnxOptions.Provider.CUDA && !cudaAvailable) {
+            throw new EngineException(OnnxOptions.PROVIDER + "=cuda but this ONNX Runtime has no CUDA provider "
+                    + "(available: " + OrtEnvironment.getAvailableProviders() + "): replace the onnxruntime jar "
+                    + "in plugins/engine-onnx with onnxruntime_gpu of the same version");
         }
+        if (options.provider() == OnnxOptions.Provider.CPU || !cudaAvailable) {
+            return "cpu";
+        }
+        sessionOptions.addCUDA(options.cudaDevice());
+        return "cuda:" + options.cudaDevice();
     }
 
     private static Path findConfig(Path modelFile) {
@@ -150,6 +157,11 @@ public final class OnnxDecoder implements AutoCloseable {
 
     public OnnxOptions options() {
         return options;
+    }
+
+    /** Where the graph runs: {@code cpu} or {@code cuda:N} (nodes CUDA cannot run fall back to the CPU). */
+    public String device() {
+        return device;
     }
 
     /** The graph's name in messages: its folder and file, such as {@code onnx/model.onnx}. */

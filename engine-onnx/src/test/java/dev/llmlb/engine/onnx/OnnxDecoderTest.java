@@ -11,12 +11,15 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -121,12 +124,20 @@ class OnnxDecoderTest {
         }
     }
 
-    @Test
-    void tiedEmbeddingsMatchTheReference() {
-        TinyLlamaWeights tied = TinyLlamaWeights.generate(TinyLlamaConfig.tiny().withTiedEmbeddings(true));
-        Path model = write("tied", new OnnxWriter(tied));
+    static Stream<Arguments> variants() {
+        return Stream.of(
+                Arguments.of("tied embeddings", TinyLlamaConfig.tiny().withTiedEmbeddings(true)),
+                Arguments.of("Qwen2 (q/k/v biases)", TinyLlamaConfig.tinyQwen2()),
+                Arguments.of("Llama 3 rope scaling", TinyLlamaConfig.tinyLlama3()));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void otherLlamaFamilyShapesMatchTheReference(String name, TinyLlamaConfig config) {
+        TinyLlamaWeights variant = TinyLlamaWeights.generate(config);
+        Path model = write(name.replaceAll("[^a-z0-9]", ""), new OnnxWriter(variant).externalData(true));
         try (OnnxDecoder decoder = OnnxDecoder.open(model, OnnxOptions.cpu())) {
-            greedyAgainstReference(tied, decoder, 8);
+            greedyAgainstReference(variant, decoder, 16);
         }
     }
 

@@ -10,8 +10,8 @@ import static dev.llmlb.testkit.models.OnnxGraph.attr;
 import static dev.llmlb.testkit.models.OnnxGraph.ints;
 
 /**
- * Builds the decoder graph of a Llama model the way HuggingFace Optimum exports one, from standard opset-17 ops:
- * token embedding, RMSNorm, rotary embeddings in the "rotate half" layout (cos/sin tables gathered by position),
+ * Builds the decoder graph of a Llama model (Qwen2 too: q/k/v biases) the way HuggingFace Optimum exports one, from
+ * standard opset-17 ops: token embedding, RMSNorm, rotary embeddings in the "rotate half" layout (cos/sin tables gathered by position),
  * grouped-query attention over the concatenated KV cache with an additive causal and padding mask built from
  * {@code attention_mask}, SwiGLU, final norm and output projection. Linear weights are stored as {@code [in, out]}
  * so each projection is one {@code MatMul}, as exporters do.
@@ -106,7 +106,10 @@ final class LlamaOnnxGraph {
         return g.op("Where", List.of(allowed, g.float32(0f), g.float32(-1e9f)));
     }
 
-    /** cos and sin of every position's angles, each {@code [context, headDim]}, both halves equal. */
+    /**
+     * cos and sin of every position's angles, each {@code [context, headDim]}, both halves equal; frequencies scaled
+     * as the config says (Llama 3), which exporters bake in the same way.
+     */
     private String[] ropeTables() {
         int headDim = config.headDim();
         int half = headDim / 2;
@@ -115,7 +118,7 @@ final class LlamaOnnxGraph {
         float[] sin = new float[positions * headDim];
         for (int p = 0; p < positions; p++) {
             for (int i = 0; i < half; i++) {
-                double theta = p * Math.pow(config.ropeTheta(), -2.0 * i / headDim);
+                double theta = p * config.inverseFrequency(i);
                 for (int copy : new int[] {i, i + half}) {
                     cos[p * headDim + copy] = (float) Math.cos(theta);
                     sin[p * headDim + copy] = (float) Math.sin(theta);
@@ -132,9 +135,9 @@ final class LlamaOnnxGraph {
         String p = "model.layers." + l + ".";
         int headDim = config.headDim();
         String normed = rmsNorm(x, p + "input_layernorm.weight");
-        String q = heads(g.op("MatMul", List.of(normed, linear(p + "self_attn.q_proj.weight"))), config.heads());
-        String k = heads(g.op("MatMul", List.of(normed, linear(p + "self_attn.k_proj.weight"))), config.kvHeads());
-        String v = heads(g.op("MatMul", List.of(normed, linear(p + "self_attn.v_proj.weight"))), config.kvHeads());
+        String q = heads(projection(normed, p + "self_attn.q_proj"), config.heads());
+        String k = heads(projection(normed, p + "self_attn.k_proj"), config.kvHeads());
+        String v = heads(projection(normed, p + "self_attn.v_proj"), config.kvHeads());
         q = rope(q, cos, sin);
         k = rope(k, cos, sin);
         if (signature.pastKeyValues()) {
@@ -170,6 +173,14 @@ final class LlamaOnnxGraph {
         String all = g.op("Concat", List.of(widened, fresh), attr("axis", 2));
         g.op("Cast", List.of(all), present, attr("to", FLOAT16));
         return all;
+    }
+
+    /** {@code x} times {@code prefix.weight}, plus {@code prefix.bias} when the model has one (Qwen2's q/k/v). */
+    private String projection(String x, String prefix) {
+        String out = g.op("MatMul", List.of(x, linear(prefix + ".weight")));
+        return weights.optionalTensor(prefix + ".bias")
+                .map(bias -> g.op("Add", List.of(out, g.weight(bias.name(), dims(bias.shape()[0]), bias.data()))))
+                .orElse(out);
     }
 
     /** {@code [batch, seq, heads*headDim]} to {@code [batch, heads, seq, headDim]}. */

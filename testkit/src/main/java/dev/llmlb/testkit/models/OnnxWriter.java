@@ -73,7 +73,7 @@ public final class OnnxWriter {
         return this;
     }
 
-    /** Replaces the chat template in {@code tokenizer_config.json}; {@code null} writes none. */
+    /** Replaces the chat template of {@code tokenizer_config.json}; {@code null} writes none. */
     public OnnxWriter chatTemplate(String template) {
         this.chatTemplate = template;
         return this;
@@ -86,21 +86,18 @@ public final class OnnxWriter {
     }
 
     /**
-     * Writes a HuggingFace ONNX repo layout into {@code folder}: {@code onnx/model.onnx} (and
-     * {@code onnx/model.onnx_data}), {@code config.json}, {@code generation_config.json},
-     * {@code tokenizer_config.json}. Returns the model file. {@code tokenizer.json} is not written here.
+     * Writes a HuggingFace ONNX repo layout into {@code folder}, as transformers.js-style repos have it:
+     * {@code onnx/model.onnx} (and {@code onnx/model.onnx_data}) plus the text files at the top, the same as
+     * {@link SafetensorsWriter} writes ({@code config.json}, {@code generation_config.json}, {@code tokenizer.json},
+     * {@code tokenizer_config.json} with the chat template, {@code special_tokens_map.json}). Returns the model file.
      */
     public Path writeRepo(Path folder) {
         try {
             Files.createDirectories(folder.resolve("onnx"));
+            new SafetensorsWriter(weights).chatTemplate(chatTemplate).writeTextFiles(folder);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        Path model = write(folder.resolve("onnx").resolve("model.onnx"));
-        HfRepoFiles files = new HfRepoFiles(weights.config(), weights.vocabSize());
-        files.writeConfig(folder.resolve("config.json"));
-        files.writeGenerationConfig(folder.resolve("generation_config.json"));
-        files.writeTokenizerConfig(folder.resolve("tokenizer_config.json"), chatTemplate);
-        return model;
+        return write(folder.resolve("onnx").resolve("model.onnx"));
     }
 }

@@ -64,16 +64,25 @@ public final class SafetensorsWriter {
         try {
             Files.createDirectories(folder);
             writeWeights(folder);
-            Files.writeString(folder.resolve("config.json"), configJson());
-            Files.writeString(folder.resolve("generation_config.json"), generationConfigJson());
-            Files.writeString(folder.resolve("tokenizer.json"), tokenizerJson());
-            Files.writeString(folder.resolve("tokenizer_config.json"), tokenizerConfigJson());
-            Files.writeString(folder.resolve("special_tokens_map.json"),
-                    "{\"bos_token\": \"<s>\", \"eos_token\": \"</s>\", \"unk_token\": \"<unk>\"}\n");
+            writeTextFiles(folder);
             return folder;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * The files of a HuggingFace repo besides the weights: {@code config.json}, {@code generation_config.json},
+     * {@code tokenizer.json}, {@code tokenizer_config.json}, {@code special_tokens_map.json}. Other formats' writers
+     * (ONNX) put the same files next to their own weights.
+     */
+    void writeTextFiles(Path folder) throws IOException {
+        Files.writeString(folder.resolve("config.json"), configJson());
+        Files.writeString(folder.resolve("generation_config.json"), generationConfigJson());
+        Files.writeString(folder.resolve("tokenizer.json"), tokenizerJson());
+        Files.writeString(folder.resolve("tokenizer_config.json"), tokenizerConfigJson());
+        Files.writeString(folder.resolve("special_tokens_map.json"),
+                "{\"bos_token\": \"<s>\", \"eos_token\": \"</s>\", \"unk_token\": \"<unk>\"}\n");
     }
 
     /** The weight files this writer produces, in order: the index first when sharded. */
