@@ -1,9 +1,12 @@
 /**
  * Engine plugin {@code onnx}: decoder-only language models exported to ONNX (the HuggingFace Optimum signature),
- * run with ONNX Runtime.
+ * run with ONNX Runtime; tokenization, chat templates, sampling and the token loop come from engine-hf-common.
  */
 module dev.llmlb.engine.onnx {
     requires dev.llmlb.api;
+    requires dev.llmlb.engine.hf;
     requires com.fasterxml.jackson.databind;
     requires com.microsoft.onnxruntime;
+
+    provides dev.llmlb.api.engine.InferenceEngineFactory with dev.llmlb.engine.onnx.OnnxEngineFactory;
 }
