@@ -12,9 +12,11 @@ mvn -B -q -DskipTests -pl engine-onnx -am test-compile dependency:build-classpat
 CP="engine-onnx/target/test-classes:engine-onnx/target/classes:$(cat engine-onnx/target/bench.classpath)"
 # llama.cpp writes its own timings to stderr: keep them in a log, shown only when the run fails.
 LOG="$(mktemp /tmp/llmlb-onnx-bench-XXXXXX.log)"
-if "$JAVA_HOME/bin/java" -Xmx4g --enable-native-access=ALL-UNNAMED \
+# The class path goes through the environment: ONNX Runtime 1.29 crashes (SIGSEGV while creating its environment)
+# when the process's command line is longer than about 4 KB, and this class path alone is longer.
+if CLASSPATH="$CP" "$JAVA_HOME/bin/java" -Xmx4g --enable-native-access=ALL-UNNAMED \
     -Djava.util.logging.config.file=conf/logging-test.properties \
-    -cp "$CP" dev.llmlb.engine.onnx.OnnxVsLlamaCppBenchmark "$@" 2> "$LOG"; then
+    dev.llmlb.engine.onnx.OnnxVsLlamaCppBenchmark "$@" 2> "$LOG"; then
   rm -f "$LOG"
 else
   status=$?

@@ -79,6 +79,7 @@ public final class OnnxDecoder implements AutoCloseable {
         if (!Files.isRegularFile(modelFile)) {
             throw new EngineException("ONNX model file " + name + " does not exist");
         }
+        CommandLineGuard.check();
         OrtEnvironment environment = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
                 "llmlb-onnx");
         OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions();

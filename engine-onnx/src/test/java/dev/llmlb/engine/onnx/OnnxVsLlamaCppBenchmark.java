@@ -1,20 +1,19 @@
 package dev.llmlb.engine.onnx;
 
-import dev.llmlb.api.PluginContext;
 import dev.llmlb.api.engine.GenerationRequest;
 import dev.llmlb.api.engine.GenerationResult;
+import dev.llmlb.api.engine.InferenceEngine;
 import dev.llmlb.api.engine.LoadOptions;
 import dev.llmlb.api.engine.LoadedModel;
 import dev.llmlb.api.engine.LocalModel;
 import dev.llmlb.api.engine.Prompt;
 import dev.llmlb.api.engine.SamplingParams;
+import dev.llmlb.api.source.ModelFormats;
 import dev.llmlb.engine.llamacpp.LlamaCppEngineFactory;
 import dev.llmlb.testkit.models.GgufWriter;
 import dev.llmlb.testkit.models.OnnxWriter;
 import dev.llmlb.testkit.models.TinyLlamaConfig;
-import dev.llmlb.testkit.models.TinyLlamaReference;
 import dev.llmlb.testkit.models.TinyLlamaWeights;
-import dev.llmlb.testkit.models.TinyVocabulary;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,13 +24,12 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * Greedy generation speed of ONNX Runtime (through {@link OnnxDecoder}) against llama.cpp (through
- * engine-llamacpp's SPI) on the same generated model: F32 weights, the same prompt, the same threads, runs
- * alternated so both see the same machine state. Prints time to first token (prompt processing plus one token)
+ * Greedy generation speed of engine-onnx against engine-llamacpp, both through the plugin SPI as the node runs them
+ * (tokenizer, chat template, sampler, detokenizer included), on the same generated model: F32 weights, the same
+ * prompt, the same threads, runs alternated so both see the same machine state. Prints time to first token (prompt processing plus one token)
  * and decode tokens per second, each the median of the runs, and the ratio ONNX/llama.cpp.
  *
  * <p>Usage: {@code OnnxVsLlamaCppBenchmark [--model benchmark|tiny] [--tokens N] [--runs R] [--threads T] [--spin true|false]}; run it
@@ -54,8 +52,19 @@ public final class OnnxVsLlamaCppBenchmark {
         void close();
     }
 
-    public static void main(String[] args) throws Exception {
-        Map<String, String> options = options(args);
+    public static void main(String[] args) {
+        int status = 0;
+        try {
+            run(options(args));
+        } catch (Exception | Error e) {
+            e.printStackTrace();
+            status = 1;
+        }
+        // java-llama.cpp keeps a native thread alive after close, and after a failure too.
+        System.exit(status);
+    }
+
+    private static void run(Map<String, String> options) throws Exception {
         TinyLlamaConfig config = options.getOrDefault("model", "benchmark").equals("tiny")
                 ? TinyLlamaConfig.tiny() : TinyLlamaConfig.benchmark();
         int tokens = Integer.parseInt(options.getOrDefault("tokens", "128"));
@@ -72,11 +81,12 @@ public final class OnnxVsLlamaCppBenchmark {
                     config.layers(), config.hiddenSize(), config.heads(), config.kvHeads(), threads, tokens, runs,
                     spin);
             Path gguf = new GgufWriter(weights).write(dir.resolve("model.gguf"));
-            Path onnx = new OnnxWriter(weights).externalData(true).writeRepo(dir.resolve("onnx-repo"));
+            Path onnxRepo = dir.resolve("onnx-repo");
+            new OnnxWriter(weights).externalData(true).writeRepo(onnxRepo);
             weights = null;
             System.gc();
 
-            try (Engine llama = llamaCpp(gguf, threads); Engine ort = onnx(onnx, OnnxOptions.cpu().withThreads(threads).withSpin(spin))) {
+            try (Engine llama = llamaCpp(gguf, threads, dir); Engine ort = onnx(onnxRepo, threads, spin, dir)) {
                 llama.generate(4);
                 ort.generate(4);
                 List<Run> llamaRuns = new ArrayList<>();
@@ -104,8 +114,6 @@ public final class OnnxVsLlamaCppBenchmark {
                 files.sorted(Comparator.reverseOrder()).forEach(OnnxVsLlamaCppBenchmark::delete);
             }
         }
-        // java-llama.cpp keeps a native thread alive after close.
-        System.exit(0);
     }
 
     private static void report(String engine, List<Run> runs) {
@@ -119,11 +127,22 @@ public final class OnnxVsLlamaCppBenchmark {
         return values[values.length / 2];
     }
 
-    private static Engine llamaCpp(Path gguf, int threads) throws IOException {
-        LocalModel local = new LocalModel("bench", gguf.getParent(), "gguf", List.of(gguf.getFileName().toString()),
-                List.of(Files.size(gguf)), Map.of("entry_file", gguf.getFileName().toString()));
-        LoadedModel model = new LlamaCppEngineFactory().create(context(gguf.getParent()))
-                .load(local, new LoadOptions(threads, 0, false, 0));
+    private static Engine llamaCpp(Path gguf, int threads, Path home) throws IOException {
+        LocalModel local = new LocalModel("bench-gguf", gguf.getParent(), ModelFormats.GGUF,
+                List.of(gguf.getFileName().toString()), List.of(Files.size(gguf)),
+                Map.of(ModelFormats.ENTRY_FILE, gguf.getFileName().toString()));
+        return spi(new LlamaCppEngineFactory().create(TestRepos.context(home, Map.of())), local, threads);
+    }
+
+    private static Engine onnx(Path repo, int threads, boolean spin, Path home) {
+        InferenceEngine engine = new OnnxEngineFactory().create(TestRepos.context(home,
+                Map.of(OnnxOptions.SPIN, Boolean.toString(spin))));
+        return spi(engine, TestRepos.local(repo), threads);
+    }
+
+    /** Greedy generation through the SPI, as the node runs it: tokenizer, template, sampler, detokenizer. */
+    private static Engine spi(InferenceEngine engine, LocalModel local, int threads) {
+        LoadedModel model = engine.load(local, new LoadOptions(threads, 0, false, 0));
         return new Engine() {
             @Override
             public Run generate(int maxTokens) {
@@ -145,41 +164,7 @@ public final class OnnxVsLlamaCppBenchmark {
             @Override
             public void close() {
                 model.close();
-            }
-        };
-    }
-
-    private static Engine onnx(Path model, OnnxOptions onnxOptions) {
-        OnnxDecoder decoder = OnnxDecoder.open(model, onnxOptions);
-        List<Integer> prompt = new ArrayList<>();
-        prompt.add(TinyVocabulary.BOS);
-        prompt.addAll(TinyVocabulary.get().encode(PROMPT));
-        int[] promptIds = prompt.stream().mapToInt(Integer::intValue).toArray();
-        return new Engine() {
-            @Override
-            public Run generate(int maxTokens) {
-                List<Integer> out = new ArrayList<>();
-                long start = System.nanoTime();
-                long first;
-                try (DecoderSequence sequence = decoder.newSequence()) {
-                    int next = TinyLlamaReference.argmax(sequence.step(promptIds));
-                    first = System.nanoTime();
-                    out.add(next);
-                    while (out.size() < maxTokens && next != TinyVocabulary.EOS) {
-                        next = TinyLlamaReference.argmax(sequence.step(next));
-                        out.add(next);
-                    }
-                }
-                long end = System.nanoTime();
-                if (out.get(out.size() - 1) == TinyVocabulary.EOS) {
-                    out.remove(out.size() - 1);
-                }
-                return run(start, first, end, out.size(), TinyVocabulary.get().decode(out));
-            }
-
-            @Override
-            public void close() {
-                decoder.close();
+                engine.close();
             }
         };
     }
@@ -188,25 +173,6 @@ public final class OnnxVsLlamaCppBenchmark {
         double decodeSeconds = (end - first) / 1e9;
         double rate = generated > 1 ? (generated - 1) / decodeSeconds : 0;
         return new Run((first - start) / 1e9, rate, generated, text);
-    }
-
-    private static PluginContext context(Path home) {
-        return new PluginContext() {
-            @Override
-            public Optional<String> setting(String key) {
-                return Optional.empty();
-            }
-
-            @Override
-            public Path homeDirectory() {
-                return home;
-            }
-
-            @Override
-            public boolean gpuAvailable() {
-                return false;
-            }
-        };
     }
 
     private static Map<String, String> options(String[] args) {
