@@ -95,6 +95,8 @@ public final class OnnxDecoder implements AutoCloseable {
             }
             String device = addProvider(sessionOptions, options);
             session = environment.createSession(modelFile.toString(), sessionOptions);
+            // Runtime and execution-provider libraries are loaded by now.
+            ExtractedLibraries.delete();
             return new OnnxDecoder(name, config, options, device, environment, sessionOptions, session);
         } catch (OrtException | RuntimeException e) {
             closeQuietly(session);
