@@ -16,7 +16,8 @@ import java.util.Optional;
  *       {@code plugins/engine-onnx/} (same module name, same version) and the CUDA and cuDNN libraries that ONNX
  *       Runtime release was built against.</li>
  *   <li>{@code LLMLB_ONNX_CUDA_DEVICE}: the GPU index for {@code cuda}, default 0.</li>
- *   <li>{@code LLMLB_ONNX_THREADS}: intra-op threads per model, default 0 (ONNX Runtime picks one per core).</li>
+ *   <li>{@code LLMLB_ONNX_THREADS}: intra-op threads per model, default 0: the node's threads per generation
+ *       ({@code LLMLB_THREADS}), or one per core when the decoder is used alone.</li>
  *   <li>{@code LLMLB_ONNX_PREFILL_CHUNK}: prompt tokens per forward pass, default 256; bounds the logits a long
  *       prompt materialises at once ({@code chunk × vocab} floats).</li>
  *   <li>{@code LLMLB_ONNX_MAX_CONTEXT}: the context a model gets when the node does not ask for one, default
@@ -28,7 +29,7 @@ import java.util.Optional;
  *
  * @param provider     where the graph runs
  * @param cudaDevice   the GPU index when {@code provider} is CUDA
- * @param threads      intra-op threads; 0 lets ONNX Runtime decide
+ * @param threads      intra-op threads; 0 leaves them to the node (engine) or to ONNX Runtime (decoder alone)
  * @param prefillChunk prompt tokens per forward pass
  * @param spin         whether idle intra-op threads spin instead of sleeping
  * @param maxContext   the context given when none is asked for
