@@ -128,7 +128,6 @@ public final class ModelManager implements AutoCloseable {
                     slot.state = ModelState.LOCAL;
                 }
             }
-            slot.diskChecked = true;
         }
         return found;
     }
