@@ -1,5 +1,7 @@
 package dev.llmlb.host;
 
+import dev.llmlb.host.http.RequestIds;
+
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Instant;
@@ -29,6 +31,8 @@ public final class LogFormat extends Formatter {
         StringBuilder line = new StringBuilder(128);
         line.append(TIME.format(Instant.ofEpochMilli(record.getMillis()))).append(" [")
                 .append(levelName(record.getLevel())).append("] ").append(formatMessage(record));
+        // Lines written while handling a request carry its id (also sent to the client as X-Request-Id).
+        RequestIds.current().ifPresent(id -> line.append(" [").append(id).append(']'));
         if (record.getThrown() != null) {
             StringWriter trace = new StringWriter();
             record.getThrown().printStackTrace(new PrintWriter(trace));

@@ -1,5 +1,6 @@
 package dev.llmlb.engine.djl;
 
+import dev.llmlb.testkit.tck.TestPluginContext;
 import dev.llmlb.api.PluginContext;
 import dev.llmlb.api.engine.InferenceEngine;
 import dev.llmlb.api.engine.LocalModel;
@@ -11,7 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.stream.Stream;
 
 /** The engine as the host creates it, and generated model folders as the host hands them over. */
@@ -25,24 +25,8 @@ final class TestModels {
      * once per test run (the node itself uses its home folder).
      */
     static PluginContext context(Path home) {
-        return new PluginContext() {
-            @Override
-            public Optional<String> setting(String key) {
-                return key.equals("LLMLB_DJL_CACHE_DIR")
-                        ? Optional.of(Path.of(System.getProperty("user.home"), ".djl.ai").toString())
-                        : Optional.empty();
-            }
-
-            @Override
-            public Path homeDirectory() {
-                return home;
-            }
-
-            @Override
-            public boolean gpuAvailable() {
-                return false;
-            }
-        };
+        return new TestPluginContext(Map.of("LLMLB_DJL_CACHE_DIR",
+                Path.of(System.getProperty("user.home"), ".djl.ai").toString()), home, false);
     }
 
     static InferenceEngine engine(Path home) {

@@ -121,6 +121,15 @@ public record NodeConfig(Path home, Path catalogFile, Path modelsDir, Optional<P
                 gpu, gpuLayers, cpuFallback, grace, s.get("LLMLB_NODE_NAME").orElseGet(NodeConfig::hostName));
     }
 
+    /** Never shows the API keys or the hub token: configurations end up in logs. */
+    @Override
+    public String toString() {
+        return "NodeConfig[home=" + home + ", catalog=" + catalogFile + ", models=" + modelsDir + ", plugins="
+                + pluginsDir.map(Path::toString).orElse("(none)") + ", listen=" + bind + ":" + port + ", apiKeys="
+                + apiKeys.size() + ", hub=" + hubEndpoint + ", hubToken=" + (hubToken.isPresent() ? "(set)" : "(none)")
+                + ", offline=" + offline + "]";
+    }
+
     /** The folder of cross-process download locks. */
     public Path locksDir() {
         return modelsDir.resolve(".locks");

@@ -35,6 +35,14 @@ public record DownloadSettings(URI hubEndpoint, Optional<String> hubToken, Durat
                 Duration.ofSeconds(1), config.offline(), FreeSpace.fileStore());
     }
 
+    /** Never shows the token: settings end up in logs and exception messages. */
+    @Override
+    public String toString() {
+        return "DownloadSettings[hubEndpoint=" + hubEndpoint + ", hubToken=" + (hubToken.isPresent() ? "(set)"
+                : "(none)") + ", stallTimeout=" + stallTimeout + ", maxAttempts=" + maxAttempts + ", offline="
+                + offline + "]";
+    }
+
     public DownloadSettings withFreeSpace(FreeSpace space) {
         return new DownloadSettings(hubEndpoint, hubToken, stallTimeout, maxAttempts, initialBackoff, offline, space);
     }

@@ -192,8 +192,7 @@ public final class OpenAiApi {
             }
             sse.done();
         } catch (IOException | UncheckedIOException e) {
-            LOG.log(Level.INFO, "Client left during the stream of {0}; generation stopped [{1}]", model,
-                    RequestIds.of(req));
+            LOG.log(Level.INFO, "Client left during the stream of {0}; generation stopped", model);
         }
     }
 

@@ -18,6 +18,9 @@ import java.util.regex.Pattern;
  */
 public final class RequestIds implements Filter {
 
+    /** The id of the request the current thread handles, for log lines written on its behalf. */
+    private static final ThreadLocal<String> CURRENT = new ThreadLocal<>();
+
     private final NodeMetrics metrics;
 
     public RequestIds(NodeMetrics metrics) {
@@ -35,6 +38,7 @@ public final class RequestIds implements Filter {
         req.context().register(RequestIds.class, id);
         res.header(HEADER, id);
         long started = System.nanoTime();
+        CURRENT.set(id);
         try {
             chain.proceed();
         } finally {
@@ -42,10 +46,16 @@ public final class RequestIds implements Filter {
             long nanos = System.nanoTime() - started;
             metrics.request(Routes.of(path), req.prologue().method().text(), res.status().code(), nanos);
             if (path.startsWith("/v1/") || path.startsWith("/v0/")) {
-                LOG.log(Level.INFO, "{0} {1} {2} {3} ms [{4}]", req.prologue().method().text(), path,
-                        res.status().code(), nanos / 1_000_000, id);
+                LOG.log(Level.INFO, "{0} {1} {2} {3} ms", req.prologue().method().text(), path,
+                        res.status().code(), nanos / 1_000_000);
             }
+            CURRENT.remove();
         }
+    }
+
+    /** The id of the request this thread handles, when it handles one. */
+    public static java.util.Optional<String> current() {
+        return java.util.Optional.ofNullable(CURRENT.get());
     }
 
     /** The id of the request being handled. */

@@ -51,8 +51,7 @@ public final class Router {
 
     private static void internalError(ServerRequest req, ServerResponse res, Throwable e) {
         String id = RequestIds.of(req);
-        LOG.log(Level.ERROR, "Internal error on " + req.prologue().method().text() + " " + req.path().path()
-                + " [" + id + "]", e);
+        LOG.log(Level.ERROR, "Internal error on " + req.prologue().method().text() + " " + req.path().path(), e);
         Responses.error(res, new ApiException(500, ApiException.SERVER_ERROR, "internal_error", null,
                 "The node failed to handle the request (request id " + id + "); its log has the details."));
     }

@@ -128,7 +128,6 @@ public final class ModelManager implements AutoCloseable {
                     slot.state = ModelState.LOCAL;
                 }
             }
-            slot.diskChecked = true;
         }
         return found;
     }
@@ -314,8 +313,13 @@ public final class ModelManager implements AutoCloseable {
         try {
             InferenceEngine engine = plugins.engines(local.format()).stream()
                     .filter(e -> e.unsupportedReason(local).isEmpty()).findFirst()
-                    .orElseThrow(() -> new ModelLoadException(unavailable(slot.spec).orElse(new ModelFailure(503,
-                            "engine_unavailable", "No installed engine runs format " + local.format()))));
+                    .orElseThrow(() -> {
+                        ModelFailure failure = unavailable(slot.spec).orElse(new ModelFailure(503,
+                                "engine_unavailable", "No installed engine runs format " + local.format()));
+                        LOG.log(Level.WARNING, "Model {0} is on disk but unavailable: {1}", slot.spec.id(),
+                                failure.message());
+                        return new ModelLoadException(failure);
+                    });
             Resident resident = residency.load(slot, engine, plugins.engineName(engine), local);
             metrics.modelLoaded(slot.spec.id(), resident.engine());
             synchronized (slot) {

@@ -12,7 +12,6 @@ final class ModelSlot {
 
     final ModelSpec spec;
     ModelState state = ModelState.NOT_DOWNLOADED;
-    boolean diskChecked;
     long downloadedBytes;
     long totalBytes;
     ModelFailure failure;

@@ -73,6 +73,13 @@ class NodeConfigTest {
     }
 
     @Test
+    void secretsNeverShowInItsText() {
+        NodeConfig config = read(Map.of("HF_TOKEN", "hf_secretvalue", "LLMLB_API_KEYS", "sk-one,sk-two"), Map.of());
+        assertFalse(config.toString().contains("hf_secretvalue"), config.toString());
+        assertFalse(config.toString().contains("sk-one"), config.toString());
+    }
+
+    @Test
     void homeComesFromTheEnvironmentOnly() {
         assertEquals(Path.of("/srv/llmlb"), NodeConfig.home(Map.of("LLMLB_HOME", "/srv/llmlb"), Path.of("/root")));
         assertEquals(Path.of("/root/.llmlb"), NodeConfig.home(Map.of(), Path.of("/root")));

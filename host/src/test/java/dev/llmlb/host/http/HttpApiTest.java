@@ -91,6 +91,40 @@ class HttpApiTest {
     }
 
     @Test
+    void logLinesOfARequestCarryItsId() {
+        java.util.List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        dev.llmlb.host.LogFormat format = new dev.llmlb.host.LogFormat();
+        java.util.logging.Handler handler = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                lines.add(format.format(record).strip());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.util.logging.Logger.getLogger("").addHandler(handler);
+        try {
+            TestClient client = node.client();
+            TestClient.Response response = client.send(client.request("/v1/models/nope").header("X-Request-Id",
+                    "trace-42").GET());
+            assertEquals("trace-42", response.header("X-Request-Id").orElseThrow());
+            // The access line is written after the answer is sent.
+            dev.llmlb.host.support.Wait.until("the access line", java.time.Duration.ofSeconds(5),
+                    () -> lines.stream().anyMatch(l -> l.contains("GET /v1/models/nope 404")));
+        } finally {
+            java.util.logging.Logger.getLogger("").removeHandler(handler);
+        }
+        assertTrue(lines.stream().anyMatch(l -> l.contains("[INFO] GET /v1/models/nope 404")
+                && l.endsWith("[trace-42]")), lines.toString());
+    }
+
+    @Test
     void healthAndReadinessNeedNoKey() {
         TestClient bare = node.client(null);
         assertEquals("ok", json(bare.get("/health").body()).get("status").asText());

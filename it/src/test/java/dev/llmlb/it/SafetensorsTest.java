@@ -1,0 +1,123 @@
+package dev.llmlb.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.llmlb.testkit.hub.FakeHub;
+import dev.llmlb.testkit.hub.FakeRepo;
+import dev.llmlb.testkit.http.TestClient;
+import dev.llmlb.testkit.models.SafetensorsWriter;
+import dev.llmlb.testkit.models.TinyLlamaConfig;
+import dev.llmlb.testkit.models.TinyLlamaWeights;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code hf_safetensors} models through the distribution: from an empty models folder to a streamed chat answer
+ * from engine-djl, for a single-file and a sharded repository, and a clear refusal of an architecture no engine
+ * runs.
+ */
+class SafetensorsTest {
+
+    @TempDir
+    static Path work;
+    private static FakeHub hub;
+    private static DistNode node;
+
+    /** Puts a repository folder on the hub: JSON files in git, weights in LFS, as the hub stores them. */
+    private static void serve(String repoId, Path folder) throws IOException {
+        FakeRepo repo = hub.repo(repoId);
+        try (Stream<Path> files = Files.walk(folder)) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                String path = folder.relativize(file).toString();
+                if (path.endsWith(".safetensors")) {
+                    repo.lfsFile(path, file);
+                } else {
+                    repo.file(path, Files.readAllBytes(file));
+                }
+            }
+        }
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        hub = FakeHub.start();
+        TinyLlamaWeights weights = TinyLlamaWeights.generate(TinyLlamaConfig.tiny()).withoutEndOfSequence();
+        serve("org/tiny-llama", new SafetensorsWriter(weights).writeRepo(work.resolve("single")));
+        serve("org/tiny-llama-sharded", new SafetensorsWriter(weights).shards(3).writeRepo(work.resolve("sharded")));
+        Path gpt2 = new SafetensorsWriter(weights).writeRepo(work.resolve("gpt2"));
+        Files.writeString(gpt2.resolve("config.json"), Files.readString(gpt2.resolve("config.json"))
+                .replace("LlamaForCausalLM", "GPT2LMHeadModel"));
+        serve("org/tiny-gpt2", gpt2);
+        Path home = work.resolve("home");
+        Files.createDirectories(home);
+        Files.writeString(home.resolve("supported_models.json"), """
+                {"models": [
+                  {"id": "tiny-safetensors", "source": "hf_safetensors", "repo_id": "org/tiny-llama"},
+                  {"id": "tiny-sharded", "source": "hf_safetensors", "repo_id": "org/tiny-llama-sharded"},
+                  {"id": "tiny-gpt2", "source": "hf_safetensors", "repo_id": "org/tiny-gpt2"}
+                ]}""");
+        // libtorch (about 432 MB) is extracted once per machine, not once per test home.
+        Path djlCache = Path.of(System.getProperty("user.home"), ".djl.ai");
+        node = DistNode.start(DistNode.dist(), home, Map.of("HF_ENDPOINT", hub.endpoint().toString(),
+                "DJL_CACHE_DIR", djlCache.toString()));
+    }
+
+    @AfterAll
+    static void stop() {
+        node.close();
+        hub.close();
+    }
+
+    private static List<String> streamedChat(String model) {
+        TestClient client = new TestClient(node.port(), "sk_debug");
+        try (TestClient.EventStream stream = client.stream("/v1/chat/completions", "{\"model\":\"" + model
+                + "\",\"stream\":true,\"max_tokens\":8,\"messages\":[{\"role\":\"user\",\"content\":\"Hello!\"}]}",
+                null)) {
+            assertEquals(200, stream.status());
+            return stream.rest();
+        }
+    }
+
+    @Test
+    void aSingleFileRepositoryDownloadsLoadsAndStreams() {
+        List<String> events = streamedChat("tiny-safetensors");
+        assertEquals("[DONE]", events.get(events.size() - 1), events.toString());
+        JsonNode status = node.get("/v0/models/tiny-safetensors/status").json();
+        assertEquals("loaded", status.get("status").asText());
+        assertEquals("djl", status.get("engine").asText());
+    }
+
+    @Test
+    void aShardedRepositoryWorksToo() {
+        List<String> events = streamedChat("tiny-sharded");
+        assertEquals("[DONE]", events.get(events.size() - 1), events.toString());
+        assertEquals(3, hub.requestLog().stream().filter(r -> r.server().equals("cdn")
+                && r.path().contains("tiny-llama-sharded") && r.path().endsWith(".safetensors")).count());
+    }
+
+    @Test
+    void anArchitectureNoEngineRunsIsRefusedClearly() {
+        DistNode.Response answer = node.post("/v1/chat/completions",
+                "{\"model\":\"tiny-gpt2\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello!\"}]}");
+        assertEquals(503, answer.status(), answer.body());
+        JsonNode error = answer.json().get("error");
+        assertEquals("model_unsupported", error.get("code").asText());
+        assertTrue(error.get("message").asText().contains("GPT2LMHeadModel"), error.toString());
+        JsonNode listed = node.get("/v0/supported-models").json().get("models").get(2);
+        assertEquals(false, listed.get("available").asBoolean());
+        assertTrue(listed.get("unavailable_reason").asText().contains("GPT2LMHeadModel"));
+        assertTrue(node.log().lines().anyMatch(l -> l.contains("[WARN] Model tiny-gpt2 is on disk but unavailable")
+                && l.contains("GPT2LMHeadModel")), "a warning names the architecture");
+    }
+}
