@@ -34,9 +34,16 @@ final class ProgressLog {
         }
     }
 
-    /** {@code 87.6 MB}, {@code 876 MB}: one decimal, dropped when it is zero. */
+    /**
+     * {@code 87.6 MB}, {@code 876 MB}: one decimal, dropped when it is zero. Under 0.1 MB (the config and index
+     * files a sharded model fetches first) in kB, which would otherwise all read {@code 0 MB}.
+     */
     static String megabytes(long bytes) {
-        String text = String.format(Locale.ROOT, "%.1f", bytes / 1_000_000.0);
-        return (text.endsWith(".0") ? text.substring(0, text.length() - 2) : text) + " MB";
+        return bytes < 100_000 ? oneDecimal(bytes / 1_000.0) + " kB" : oneDecimal(bytes / 1_000_000.0) + " MB";
+    }
+
+    private static String oneDecimal(double value) {
+        String text = String.format(Locale.ROOT, "%.1f", value);
+        return text.endsWith(".0") ? text.substring(0, text.length() - 2) : text;
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.llmlb.testkit.hub.FakeHub;
 import dev.llmlb.testkit.hub.FakeRepo;
 import dev.llmlb.testkit.http.TestClient;
+import dev.llmlb.testkit.models.OnnxWriter;
 import dev.llmlb.testkit.models.SafetensorsWriter;
 import dev.llmlb.testkit.models.TinyLlamaConfig;
 import dev.llmlb.testkit.models.TinyLlamaWeights;
@@ -20,14 +21,15 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@code hf_safetensors} models through the distribution: from an empty models folder to a streamed chat answer
- * from engine-djl, for a single-file and a sharded repository, and a clear refusal of an architecture no engine
- * runs.
+ * {@code hf_safetensors} and {@code hf_onnx} models through the distribution: from an empty models folder to a
+ * streamed chat answer (engine-djl for a single-file and a sharded safetensors repository, engine-onnx for an export
+ * with external data), and clear refusals of an architecture and of a graph no engine runs.
  */
-class SafetensorsTest {
+class HuggingFaceFormatsTest {
 
     @TempDir
     static Path work;
@@ -40,7 +42,7 @@ class SafetensorsTest {
         try (Stream<Path> files = Files.walk(folder)) {
             for (Path file : files.filter(Files::isRegularFile).toList()) {
                 String path = folder.relativize(file).toString();
-                if (path.endsWith(".safetensors")) {
+                if (path.endsWith(".safetensors") || path.contains(".onnx")) {
                     repo.lfsFile(path, file);
                 } else {
                     repo.file(path, Files.readAllBytes(file));
@@ -59,13 +61,20 @@ class SafetensorsTest {
         Files.writeString(gpt2.resolve("config.json"), Files.readString(gpt2.resolve("config.json"))
                 .replace("LlamaForCausalLM", "GPT2LMHeadModel"));
         serve("org/tiny-gpt2", gpt2);
+        new OnnxWriter(weights).externalData(true).writeRepo(work.resolve("onnx"));
+        serve("onnx-community/tiny", work.resolve("onnx"));
+        new OnnxWriter(weights).signature(OnnxWriter.Signature.standard().withPastKeyValues(false))
+                .writeRepo(work.resolve("onnx-no-cache"));
+        serve("onnx-community/tiny-no-cache", work.resolve("onnx-no-cache"));
         Path home = work.resolve("home");
         Files.createDirectories(home);
         Files.writeString(home.resolve("supported_models.json"), """
                 {"models": [
                   {"id": "tiny-safetensors", "source": "hf_safetensors", "repo_id": "org/tiny-llama"},
                   {"id": "tiny-sharded", "source": "hf_safetensors", "repo_id": "org/tiny-llama-sharded"},
-                  {"id": "tiny-gpt2", "source": "hf_safetensors", "repo_id": "org/tiny-gpt2"}
+                  {"id": "tiny-gpt2", "source": "hf_safetensors", "repo_id": "org/tiny-gpt2"},
+                  {"id": "tiny-onnx", "source": "hf_onnx", "repo_id": "onnx-community/tiny"},
+                  {"id": "tiny-onnx-no-cache", "source": "hf_onnx", "repo_id": "onnx-community/tiny-no-cache"}
                 ]}""");
         // libtorch (about 432 MB) is extracted once per machine, not once per test home.
         Path djlCache = Path.of(System.getProperty("user.home"), ".djl.ai");
@@ -77,6 +86,8 @@ class SafetensorsTest {
     static void stop() {
         node.close();
         hub.close();
+        // Every engine loaded its natives by now: bin/llmlb-node grants each module that does native access.
+        assertFalse(node.log().contains("restricted method"), node.log());
     }
 
     private static List<String> streamedChat(String model) {
@@ -104,6 +115,25 @@ class SafetensorsTest {
         assertEquals("[DONE]", events.get(events.size() - 1), events.toString());
         assertEquals(3, hub.requestLog().stream().filter(r -> r.server().equals("cdn")
                 && r.path().contains("tiny-llama-sharded") && r.path().endsWith(".safetensors")).count());
+    }
+
+    @Test
+    void anOnnxExportWithExternalDataDownloadsLoadsAndStreams() {
+        List<String> events = streamedChat("tiny-onnx");
+        assertEquals("[DONE]", events.get(events.size() - 1), events.toString());
+        JsonNode status = node.get("/v0/models/tiny-onnx/status").json();
+        assertEquals("loaded", status.get("status").asText());
+        assertEquals("onnx", status.get("engine").asText());
+        assertTrue(hub.requestLog().stream().anyMatch(r -> r.path().endsWith("onnx/model.onnx_data")));
+    }
+
+    @Test
+    void aGraphWithoutTheDecoderSignatureFailsClearly() {
+        DistNode.Response answer = node.post("/v1/chat/completions",
+                "{\"model\":\"tiny-onnx-no-cache\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello!\"}]}");
+        assertTrue(answer.status() >= 500, answer.body());
+        String message = answer.json().get("error").get("message").asText();
+        assertTrue(message.contains("past_key_values"), message);
     }
 
     @Test
