@@ -27,6 +27,7 @@ import java.util.OptionalLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -34,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * What the node relies on from every {@link InferenceEngine}. A plugin author extends this class, writes a small
  * model in the engine's format, and gets these checks: the factory's name and formats, loading with sane
  * {@link ModelInfo}, generation bounded by {@code maxTokens} with exact counts, determinism for greedy and seeded
- * sampling, a sink that stops generation at once, chat prompts, context overflow refused before generating, and
+ * sampling, text that depends on the prompt and the seed, a sink that stops generation at once, chat prompts, context overflow refused before generating, and
  * a clean close.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -124,6 +125,21 @@ public abstract class InferenceEngineContract {
         generate(prompt, 12, seeded, c);
         generate(prompt, 12, seeded, d);
         assertEquals(c, d);
+    }
+
+    @Test
+    void theTextDependsOnThePromptAndTheSeed() {
+        List<String> a = new ArrayList<>();
+        List<String> b = new ArrayList<>();
+        generate(new Prompt.Text("Hello there"), 16, SamplingParams.greedy(), a);
+        generate(new Prompt.Text("Good morning"), 16, SamplingParams.greedy(), b);
+        assertNotEquals(a, b, "two prompts, one continuation");
+        Prompt prompt = new Prompt.Text("Once upon a time");
+        List<String> c = new ArrayList<>();
+        List<String> d = new ArrayList<>();
+        generate(prompt, 24, new SamplingParams(1.0, 1.0, OptionalLong.of(1234), 0, 0), c);
+        generate(prompt, 24, new SamplingParams(1.0, 1.0, OptionalLong.of(99), 0, 0), d);
+        assertNotEquals(c, d, "two seeds, one sample");
     }
 
     @Test
