@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.llmlb.testkit.hub.FakeHub;
 import dev.llmlb.testkit.hub.FakeRepo;
 import dev.llmlb.testkit.http.TestClient;
+import dev.llmlb.testkit.models.GgufWriter;
 import dev.llmlb.testkit.models.OnnxWriter;
 import dev.llmlb.testkit.models.SafetensorsWriter;
 import dev.llmlb.testkit.models.TinyLlamaConfig;
@@ -66,6 +67,7 @@ class HuggingFaceFormatsTest {
         new OnnxWriter(weights).signature(OnnxWriter.Signature.standard().withPastKeyValues(false))
                 .writeRepo(work.resolve("onnx-no-cache"));
         serve("onnx-community/tiny-no-cache", work.resolve("onnx-no-cache"));
+        hub.repo("org/tiny-llama-gguf").lfsFile("tiny.gguf", new GgufWriter(weights).write(work.resolve("tiny.gguf")));
         Path home = work.resolve("home");
         Files.createDirectories(home);
         Files.writeString(home.resolve("supported_models.json"), """
@@ -74,7 +76,8 @@ class HuggingFaceFormatsTest {
                   {"id": "tiny-sharded", "source": "hf_safetensors", "repo_id": "org/tiny-llama-sharded"},
                   {"id": "tiny-gpt2", "source": "hf_safetensors", "repo_id": "org/tiny-gpt2"},
                   {"id": "tiny-onnx", "source": "hf_onnx", "repo_id": "onnx-community/tiny"},
-                  {"id": "tiny-onnx-no-cache", "source": "hf_onnx", "repo_id": "onnx-community/tiny-no-cache"}
+                  {"id": "tiny-onnx-no-cache", "source": "hf_onnx", "repo_id": "onnx-community/tiny-no-cache"},
+                  {"id": "tiny-gguf", "source": "hf_gguf", "repo_id": "org/tiny-llama-gguf"}
                 ]}""");
         // libtorch (about 432 MB) is extracted once per machine, not once per test home.
         Path djlCache = Path.of(System.getProperty("user.home"), ".djl.ai");
@@ -125,6 +128,24 @@ class HuggingFaceFormatsTest {
         assertEquals("loaded", status.get("status").asText());
         assertEquals("onnx", status.get("engine").asText());
         assertTrue(hub.requestLog().stream().anyMatch(r -> r.path().endsWith("onnx/model.onnx_data")));
+    }
+
+    /**
+     * One set of weights in three formats, three engines (llama.cpp, DJL, ONNX Runtime), one greedy text: the
+     * engines' own tests compare each with the reference; this is what a client of the node sees.
+     */
+    @Test
+    void theThreeEnginesWriteTheSameGreedyTextForTheSameWeights() {
+        List<String> texts = Stream.of("tiny-gguf", "tiny-safetensors", "tiny-onnx").map(model -> {
+            DistNode.Response answer = node.post("/v1/completions", "{\"model\":\"" + model
+                    + "\",\"prompt\":\"Once upon a time\",\"max_tokens\":32,\"temperature\":0}");
+            assertEquals(200, answer.status(), model + ": " + answer.body());
+            assertEquals(32, answer.json().get("usage").get("completion_tokens").asInt(), model);
+            return answer.json().get("choices").get(0).get("text").asText();
+        }).toList();
+        assertFalse(texts.get(0).isBlank());
+        assertEquals(texts.get(0), texts.get(1), "llama.cpp and DJL");
+        assertEquals(texts.get(0), texts.get(2), "llama.cpp and ONNX Runtime");
     }
 
     @Test
