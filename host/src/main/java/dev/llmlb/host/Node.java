@@ -143,6 +143,11 @@ public final class Node implements AutoCloseable {
         return parts.plugins();
     }
 
+    /** Whether a source plugin for {@code source} and an engine for {@code format} are both installed. */
+    public boolean canServe(String source, String format) {
+        return parts.plugins().source(source).isPresent() && !parts.plugins().engines(format).isEmpty();
+    }
+
     /**
      * Stops taking requests (readiness turns 503), lets in-flight requests finish within the grace period,
      * then stops the server and unloads every model.

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -29,6 +30,23 @@ class DemoTest {
             assertTrue(demo.log().contains("Model loaded successfully"));
             JsonNode status = demo.get("/v0/models/llama-3.2-1b/status").json();
             assertEquals("loaded", status.get("status").asText());
+        }
+    }
+
+    @Test
+    void theDemoServesTheSameTinyModelInEveryInstalledFormat() throws Exception {
+        // libtorch is extracted once per machine, not once per test home.
+        String djlCache = Path.of(System.getProperty("user.home"), ".djl.ai").toString();
+        try (DistNode demo = DistNode.start(DistNode.dist(), home, Map.of("LLMLB_HOME", home.toString(),
+                "DJL_CACHE_DIR", djlCache), "demo")) {
+            assertTrue(demo.log().contains("llama-3.2-1b (gguf), demo-safetensors (safetensors), demo-onnx (onnx)"),
+                    demo.log());
+            for (String model : List.of("demo-safetensors", "demo-onnx")) {
+                DistNode.Response answer = demo.post("/v1/chat/completions", "{\"model\": \"" + model
+                        + "\", \"max_tokens\": 4, \"messages\": [{\"role\": \"user\", \"content\": \"Hello!\"}]}");
+                assertEquals(200, answer.status(), model + ": " + answer.body());
+                assertEquals(model, answer.json().get("model").asText());
+            }
         }
     }
 }

@@ -2,7 +2,6 @@ package dev.llmlb.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.llmlb.testkit.hub.FakeHub;
-import dev.llmlb.testkit.hub.FakeRepo;
 import dev.llmlb.testkit.http.TestClient;
 import dev.llmlb.testkit.models.GgufWriter;
 import dev.llmlb.testkit.models.OnnxWriter;
@@ -14,7 +13,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -37,36 +35,22 @@ class HuggingFaceFormatsTest {
     private static FakeHub hub;
     private static DistNode node;
 
-    /** Puts a repository folder on the hub: JSON files in git, weights in LFS, as the hub stores them. */
-    private static void serve(String repoId, Path folder) throws IOException {
-        FakeRepo repo = hub.repo(repoId);
-        try (Stream<Path> files = Files.walk(folder)) {
-            for (Path file : files.filter(Files::isRegularFile).toList()) {
-                String path = folder.relativize(file).toString();
-                if (path.endsWith(".safetensors") || path.contains(".onnx")) {
-                    repo.lfsFile(path, file);
-                } else {
-                    repo.file(path, Files.readAllBytes(file));
-                }
-            }
-        }
-    }
-
     @BeforeAll
     static void start() throws Exception {
         hub = FakeHub.start();
         TinyLlamaWeights weights = TinyLlamaWeights.generate(TinyLlamaConfig.tiny()).withoutEndOfSequence();
-        serve("org/tiny-llama", new SafetensorsWriter(weights).writeRepo(work.resolve("single")));
-        serve("org/tiny-llama-sharded", new SafetensorsWriter(weights).shards(3).writeRepo(work.resolve("sharded")));
+        hub.repo("org/tiny-llama").folder(new SafetensorsWriter(weights).writeRepo(work.resolve("single")));
+        hub.repo("org/tiny-llama-sharded")
+                .folder(new SafetensorsWriter(weights).shards(3).writeRepo(work.resolve("sharded")));
         Path gpt2 = new SafetensorsWriter(weights).writeRepo(work.resolve("gpt2"));
         Files.writeString(gpt2.resolve("config.json"), Files.readString(gpt2.resolve("config.json"))
                 .replace("LlamaForCausalLM", "GPT2LMHeadModel"));
-        serve("org/tiny-gpt2", gpt2);
+        hub.repo("org/tiny-gpt2").folder(gpt2);
         new OnnxWriter(weights).externalData(true).writeRepo(work.resolve("onnx"));
-        serve("onnx-community/tiny", work.resolve("onnx"));
+        hub.repo("onnx-community/tiny").folder(work.resolve("onnx"));
         new OnnxWriter(weights).signature(OnnxWriter.Signature.standard().withPastKeyValues(false))
                 .writeRepo(work.resolve("onnx-no-cache"));
-        serve("onnx-community/tiny-no-cache", work.resolve("onnx-no-cache"));
+        hub.repo("onnx-community/tiny-no-cache").folder(work.resolve("onnx-no-cache"));
         hub.repo("org/tiny-llama-gguf").lfsFile("tiny.gguf", new GgufWriter(weights).write(work.resolve("tiny.gguf")));
         Path home = work.resolve("home");
         Files.createDirectories(home);

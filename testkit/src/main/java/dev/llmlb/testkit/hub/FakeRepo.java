@@ -1,10 +1,16 @@
 package dev.llmlb.testkit.hub;
 
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.stream.Stream;
 
 /**
  * A repository of the fake hub: files on branch {@code main} (also reachable by the repository's commit sha),
@@ -57,6 +63,29 @@ public final class FakeRepo {
         files.put(path, new Entry(path, Content.of(content), true));
         return this;
     }
+
+    /**
+     * Every file below {@code folder}, at its relative path: weights (the suffixes HuggingFace's default
+     * {@code .gitattributes} sends to LFS) as LFS files served from disk, the rest (JSON, text) in git.
+     */
+    public FakeRepo folder(Path folder) {
+        try (Stream<Path> walk = Files.walk(folder)) {
+            for (Path file : walk.filter(Files::isRegularFile).sorted().toList()) {
+                String path = folder.relativize(file).toString().replace(File.separatorChar, '/');
+                if (LFS_SUFFIXES.stream().anyMatch(path::endsWith)) {
+                    lfsFile(path, file);
+                } else {
+                    file(path, Files.readAllBytes(file));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return this;
+    }
+
+    private static final List<String> LFS_SUFFIXES = List.of(".safetensors", ".gguf", ".onnx", ".onnx_data",
+            ".bin", ".pt", ".pth", ".h5", ".msgpack", ".model");
 
     /** Removes a file, as a later commit would. */
     public FakeRepo remove(String path) {
