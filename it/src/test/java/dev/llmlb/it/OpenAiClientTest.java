@@ -21,10 +21,12 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongFunction;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -93,6 +95,17 @@ class OpenAiClientTest {
                 .prompt("Once upon a time").maxTokens(8).temperature(0.0).build());
         assertEquals(1, completion.choices().size());
         assertTrue(completion.usage().orElseThrow().promptTokens() > 0);
+    }
+
+    @Test
+    void theSameSeedGivesTheSameAnswerAndAnotherSeedAnother() {
+        LongFunction<String> sample = seed -> client.chat().completions().create(
+                ChatCompletionCreateParams.builder().model("llama-3.2-1b").addUserMessage("Tell me a story.")
+                        .temperature(1.0).seed(seed).maxCompletionTokens(24).build())
+                .choices().get(0).message().content().orElseThrow();
+        String first = sample.apply(42);
+        assertEquals(first, sample.apply(42));
+        assertNotEquals(first, sample.apply(7));
     }
 
     @Test
