@@ -20,7 +20,7 @@ class DemoTest {
     @Test
     void theDemoAnswersTheQuickstartsCallOffline() throws Exception {
         try (DistNode demo = DistNode.start(DistNode.dist(), home, Map.of("LLMLB_HOME", home.toString()), "demo")) {
-            assertTrue(demo.log().contains("RANDOM"), demo.log());
+            assertTrue(demo.awaitLog("RANDOM").contains("RANDOM"), demo.log());
             assertTrue(demo.log().contains("curl -X POST http://localhost:" + demo.port() + "/v1/chat/completions"));
             DistNode.Response answer = demo.post("/v1/chat/completions",
                     "{\"model\": \"llama-3.2-1b\", \"messages\": [{\"role\": \"user\", \"content\": \"Hello!\"}]}");
@@ -39,8 +39,8 @@ class DemoTest {
         String djlCache = Path.of(System.getProperty("user.home"), ".djl.ai").toString();
         try (DistNode demo = DistNode.start(DistNode.dist(), home, Map.of("LLMLB_HOME", home.toString(),
                 "DJL_CACHE_DIR", djlCache), "demo")) {
-            assertTrue(demo.log().contains("llama-3.2-1b (gguf), demo-safetensors (safetensors), demo-onnx (onnx)"),
-                    demo.log());
+            String models = "llama-3.2-1b (gguf), demo-safetensors (safetensors), demo-onnx (onnx)";
+            assertTrue(demo.awaitLog(models).contains(models), demo.log());
             for (String model : List.of("demo-safetensors", "demo-onnx")) {
                 DistNode.Response answer = demo.post("/v1/chat/completions", "{\"model\": \"" + model
                         + "\", \"max_tokens\": 4, \"messages\": [{\"role\": \"user\", \"content\": \"Hello!\"}]}");

@@ -103,6 +103,17 @@ public final class DistNode implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + port + path);
     }
 
+    /** The log once it contains {@code text} (lines printed after the node listens, such as the demo's banner). */
+    public String awaitLog(String text) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        String current = log();
+        while (!current.contains(text) && System.nanoTime() < deadline) {
+            sleep(50);
+            current = log();
+        }
+        return current;
+    }
+
     public String log() {
         try {
             return Files.readString(log);

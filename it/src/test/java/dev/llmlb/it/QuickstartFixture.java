@@ -25,7 +25,7 @@ final class QuickstartFixture {
     /** Writes the model into {@code scratch}, serves it from {@code hub}; returns its size. */
     static long serveModel(FakeHub hub, Path scratch) {
         try {
-            // Never ending early: tests that count tokens do not depend on the sampler avoiding end of sequence.
+            // Greedy requests never end early (see withoutEndOfSequence); sampled ones rarely do.
             Path gguf = new GgufWriter(TinyLlamaWeights.generate(TinyLlamaConfig.tiny()).withoutEndOfSequence())
                     .name("Llama 3.2 1B (tiny test)").write(scratch.resolve(FILE));
             hub.repo(REPO).lfsFile(FILE, gguf);

@@ -129,8 +129,9 @@ class ScaleOutTest {
     @Test
     void nodesBehindNginxShareOneDownloadAndSurviveALostNode() throws Exception {
         Assumptions.assumeTrue(nginxBinary().isPresent(), "nginx is not installed");
-        // A long context, so that a stream lasts long enough to lose its node in the middle of it.
-        TinyLlamaConfig config = new TinyLlamaConfig(64, 2, 4, 2, 128, 4096, 10000f, 1e-5f, false, 42);
+        // A long context and 16 MB of weights, so that a stream lasts seconds (not the half second of the tiny model,
+        // which could end before its node is killed) and its node can be lost in the middle of it.
+        TinyLlamaConfig config = new TinyLlamaConfig(256, 4, 4, 2, 1024, 4096, 10000f, 1e-5f, false, 42);
         Path gguf = new GgufWriter(TinyLlamaWeights.generate(config).withoutEndOfSequence())
                 .write(work.resolve(FILE));
         long size = Files.size(gguf);
@@ -159,7 +160,10 @@ class ScaleOutTest {
         assertTrue(servedBy.size() >= 2, "the balancer spread the requests: " + servedBy);
 
         String killed;
-        try (TestClient.EventStream stream = client.stream("/v1/chat/completions", chat(3000, true), null)) {
+        // Greedy: a sampled stream of random weights may pick the end of sequence early (its logit is only zeroed),
+        // and a stream that ends before its node is killed proves nothing. The greedy one runs all 3000 tokens.
+        String longStream = chat(3000, true).replaceFirst("^\\{", "{\"temperature\":0,");
+        try (TestClient.EventStream stream = client.stream("/v1/chat/completions", longStream, null)) {
             assertEquals(200, stream.status());
             killed = stream.header("X-Llmlb-Node").orElseThrow();
             assertTrue(stream.next().isPresent());

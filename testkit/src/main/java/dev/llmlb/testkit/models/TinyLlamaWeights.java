@@ -111,8 +111,9 @@ public final class TinyLlamaWeights {
     }
 
     /**
-     * Makes end of sequence (nearly) impossible by zeroing its output row, so that benchmarks generate as many
-     * tokens as they ask for. Returns this.
+     * Zeroes the output row of end of sequence, so that its logit is always 0: greedy decoding then runs as long as
+     * asked (on the generated models), while sampling can still pick it now and then, so a test that needs every
+     * token asks for greedy. Returns this.
      */
     public TinyLlamaWeights withoutEndOfSequence() {
         Tensor output = outputProjection();
