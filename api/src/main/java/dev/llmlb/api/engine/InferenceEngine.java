@@ -15,8 +15,11 @@ public interface InferenceEngine extends AutoCloseable {
         return Optional.empty();
     }
 
-    /** The bytes of memory the model will take once loaded; the host uses it to keep within its budget. */
-    default long estimateMemoryBytes(LocalModel model) {
+    /**
+     * The bytes of memory the model will take once loaded with these options (every sequence's cache included);
+     * the host uses it to keep within its budget.
+     */
+    default long estimateMemoryBytes(LocalModel model, LoadOptions options) {
         return model.totalBytes();
     }
 

@@ -35,7 +35,7 @@ final class DjlEngine implements InferenceEngine {
     }
 
     @Override
-    public long estimateMemoryBytes(LocalModel model) {
+    public long estimateMemoryBytes(LocalModel model, LoadOptions options) {
         LlamaSpec spec = LlamaSpec.from(HfConfig.read(model.directory()));
         long weights = SafetensorsFiles.open(model.directory()).parameterCount() * Float.BYTES;
         return weights + spec.kvCacheBytes(contextFor(spec, 0));
@@ -54,7 +54,7 @@ final class DjlEngine implements InferenceEngine {
             LlamaSpec spec = LlamaSpec.from(folder.config());
             SafetensorsFiles files = SafetensorsFiles.open(model.directory());
             int context = contextFor(spec, options.contextLength());
-            Device device = pytorch.device(options.useGpu());
+            Device device = pytorch.device(options.useAccelerator());
             pytorch.threads(options.threads());
             NDManager manager = pytorch.engine().newBaseManager(device);
             LlamaDecoder decoder;

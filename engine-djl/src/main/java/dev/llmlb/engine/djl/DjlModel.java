@@ -7,13 +7,15 @@ import dev.llmlb.api.engine.TokenSink;
 import dev.llmlb.engine.hf.HfLoadedModel;
 import dev.llmlb.engine.hf.HfModelFolder;
 
+import java.util.Set;
+
 /** A safetensors model loaded on DJL's PyTorch engine. One generation at a time (the decoder holds one cache). */
 final class DjlModel extends HfLoadedModel {
 
     private final LlamaDecoder decoder;
 
     DjlModel(HfModelFolder folder, LlamaDecoder decoder, long memoryBytes, String device) {
-        super(folder, new ModelInfo(decoder.context(), false, memoryBytes, device, 1));
+        super(folder, new ModelInfo(decoder.context(), Set.of(ModelInfo.Capability.GENERATE), memoryBytes, device, 1));
         this.decoder = decoder;
     }
 

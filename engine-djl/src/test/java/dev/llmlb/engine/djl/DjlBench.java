@@ -112,7 +112,7 @@ public final class DjlBench {
                 .orElseThrow(() -> new IllegalStateException("engine " + name + " is not on the class path"));
         InferenceEngine engine = factory.create(context(work));
         long loadStart = System.nanoTime();
-        try (LoadedModel loaded = engine.load(model, new LoadOptions(threads, 0, false, 0))) {
+        try (LoadedModel loaded = engine.load(model, LoadOptions.cpu(threads, 0))) {
             System.out.printf(Locale.ROOT, "%s: loaded in %.1f s%n", name, (System.nanoTime() - loadStart) / 1e9);
             generate(loaded, 16);
             List<Run> runs = new ArrayList<>();

@@ -75,7 +75,7 @@ class DjlConformanceTest {
         Path repo = new SafetensorsWriter(weights).type(type).shards(shards).writeRepo(dir.resolve(name));
         TinyLlamaWeights stored = weights.roundedTo(type);
         try (DjlModel model = (DjlModel) engine.load(TestModels.local(repo, config.architecture().className()),
-                new LoadOptions(2, 0, false, 0))) {
+                LoadOptions.cpu(2, 0))) {
             for (String text : List.of(PROMPT, "héllo 日本 🙂", "tabs\tand\nnewlines", "the end is near")) {
                 assertArrayEquals(bosPlus(text), model.promptTokens(new Prompt.Text(text)), text);
             }

@@ -47,7 +47,7 @@ class DjlEngineTest {
     static void load() {
         engine = TestModels.engine(dir);
         repo = new SafetensorsWriter(TinyLlamaWeights.generate(TinyLlamaConfig.tiny())).writeRepo(dir.resolve("tiny"));
-        model = engine.load(TestModels.local(repo, "LlamaForCausalLM"), new LoadOptions(2, 0, false, 0));
+        model = engine.load(TestModels.local(repo, "LlamaForCausalLM"), LoadOptions.cpu(2, 0));
     }
 
     @AfterAll
@@ -87,7 +87,7 @@ class DjlEngineTest {
         long parameters = TinyLlamaWeights.generate(TinyLlamaConfig.tiny()).parameterCount();
         long cache = 2L * 2 * 512 * 32 * 4;
         assertEquals(parameters * 4 + cache, model.info().memoryBytes());
-        assertEquals(parameters * 4 + cache, engine.estimateMemoryBytes(TestModels.local(repo, "LlamaForCausalLM")));
+        assertEquals(parameters * 4 + cache, engine.estimateMemoryBytes(TestModels.local(repo, "LlamaForCausalLM"), LoadOptions.cpu(1, 0)));
     }
 
 
@@ -179,7 +179,7 @@ class DjlEngineTest {
         java.util.concurrent.atomic.AtomicReference<Object> outcome = new java.util.concurrent.atomic.AtomicReference<>();
         Thread thread = new Thread(() -> {
             try (LoadedModel other = engine.load(TestModels.local(repo, "LlamaForCausalLM"),
-                    new LoadOptions(1, 64, false, 0))) {
+                    LoadOptions.cpu(1, 64))) {
                 outcome.set(generate(other, new Prompt.Chat(List.of(new ChatMessage("user", "Hi!"))), 4,
                         SamplingParams.greedy()));
             } catch (Throwable t) {
@@ -210,7 +210,7 @@ class DjlEngineTest {
         String reason = engine.unsupportedReason(local).orElseThrow();
         assertTrue(reason.contains("GPT2LMHeadModel") && reason.contains("LlamaForCausalLM"), reason);
         EngineException e = assertThrows(EngineException.class,
-                () -> engine.load(local, new LoadOptions(1, 0, false, 0)));
+                () -> engine.load(local, LoadOptions.cpu(1, 0)));
         assertTrue(e.getMessage().contains("tokenizer.json") || e.getMessage().contains("GPT2LMHeadModel"),
                 e.getMessage());
         assertTrue(engine.unsupportedReason(TestModels.local(repo, "LlamaForCausalLM")).isEmpty());
@@ -232,14 +232,14 @@ class DjlEngineTest {
                 .writeRepo(dir.resolve("sharded"));
         Files.delete(sharded.resolve("model-00002-of-00002.safetensors"));
         EngineException e = assertThrows(EngineException.class,
-                () -> engine.load(TestModels.local(sharded, "LlamaForCausalLM"), new LoadOptions(1, 0, false, 0)));
+                () -> engine.load(TestModels.local(sharded, "LlamaForCausalLM"), LoadOptions.cpu(1, 0)));
         assertTrue(e.getMessage().contains("model-00002-of-00002.safetensors"), e.getMessage());
     }
 
     @Test
     void aSmallerContextCanBeAskedFor() {
         try (LoadedModel small = engine.load(TestModels.local(repo, "LlamaForCausalLM"),
-                new LoadOptions(1, 64, false, 0))) {
+                LoadOptions.cpu(1, 64))) {
             assertEquals(64, small.info().contextLength());
             assertThrows(ContextLengthExceededException.class, () -> small.generate(new GenerationRequest(
                     new Prompt.Text("word ".repeat(40)), 1, SamplingParams.greedy()), piece -> true));

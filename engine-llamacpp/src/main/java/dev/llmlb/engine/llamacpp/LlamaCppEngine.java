@@ -10,6 +10,7 @@ import dev.llmlb.api.source.ModelFormats;
 import dev.llmlb.engine.llamacpp.gguf.GgufMetadata;
 import dev.llmlb.engine.llamacpp.gguf.GgufReader;
 
+import java.util.Set;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,7 +47,7 @@ final class LlamaCppEngine implements InferenceEngine {
     }
 
     @Override
-    public long estimateMemoryBytes(LocalModel model) {
+    public long estimateMemoryBytes(LocalModel model, LoadOptions options) {
         try {
             GgufMetadata meta = inspect(model);
             return model.totalBytes() + kvCacheBytes(meta, contextLength(meta, 0));
@@ -64,8 +65,8 @@ final class LlamaCppEngine implements InferenceEngine {
 
         int gpuLayers = 0;
         String device = "cpu";
-        if (options.useGpu()) {
-            int wanted = settings.gpuLayers().orElse(options.gpuLayers());
+        if (options.useAccelerator()) {
+            int wanted = settings.gpuLayers().orElse(gpuLayersOf(options));
             if (!NativeLibrary.gpuCapable()) {
                 LOG.log(System.Logger.Level.INFO, "llamacpp: a GPU was asked for " + model.id() + ", but the bundled "
                         + "llama.cpp library is CPU-only (set LLMLB_LLAMACPP_LIB_PATH to a GPU build); running on CPU");
@@ -91,13 +92,25 @@ final class LlamaCppEngine implements InferenceEngine {
         OptionalInt bos = meta.bosTokenId().isPresent()
                 ? OptionalInt.of((int) meta.bosTokenId().getAsLong()) : OptionalInt.empty();
         PromptTokens prompts = new PromptTokens(llama.llama(), meta.addsBos(), bos);
-        ModelInfo info = new ModelInfo(context, true, model.totalBytes() + kvCacheBytes(meta, context), device, 1);
+        ModelInfo info = new ModelInfo(context, Set.of(ModelInfo.Capability.GENERATE, ModelInfo.Capability.EMBED),
+                model.totalBytes() + kvCacheBytes(meta, context), device, 1);
         LOG.log(System.Logger.Level.INFO, String.format("llamacpp: %s ready on %s%s: context %d tokens, %d threads, "
                         + "chat template %s (%d ms)", model.id(), device,
                 gpuLayers != 0 ? " (" + (gpuLayers < 0 ? "all" : gpuLayers) + " layers offloaded)" : "", context,
                 options.threads(), meta.chatTemplate().isPresent() ? "from the model" : "ChatML (model has none)",
                 (System.nanoTime() - started) / 1_000_000));
         return new LlamaCppModel(model.id(), natives, key, embeddingKey, llama, prompts, info);
+    }
+
+    /** The {@code gpu_layers} setting the host passed for this model; -1 (all) when none. */
+    private static int gpuLayersOf(LoadOptions options) {
+        String value = options.settings().get("gpu_layers");
+        try {
+            return value == null ? -1 : Integer.parseInt(value.strip());
+        } catch (NumberFormatException e) {
+            LOG.log(System.Logger.Level.WARNING, "llamacpp: ignoring gpu_layers '" + value + "', not a number");
+            return -1;
+        }
     }
 
     /**

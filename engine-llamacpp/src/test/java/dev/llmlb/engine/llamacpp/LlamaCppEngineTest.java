@@ -57,7 +57,7 @@ class LlamaCppEngineTest {
     static void load() throws Exception {
         weights = TinyLlamaWeights.generate(TinyLlamaConfig.tiny());
         Path file = new GgufWriter(weights).write(dir.resolve("tiny.gguf"));
-        model = engine().load(local(file), new LoadOptions(2, 0, false, 0));
+        model = engine().load(local(file), LoadOptions.cpu(2, 0));
     }
 
     @AfterAll

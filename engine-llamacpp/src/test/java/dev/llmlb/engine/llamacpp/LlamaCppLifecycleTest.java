@@ -51,7 +51,7 @@ class LlamaCppLifecycleTest {
     void modelInfoReportsContextDeviceAndMemory(@TempDir Path dir) {
         InferenceEngine engine = new LlamaCppEngineFactory().create(TinyModels.context(Map.of(), dir));
         LocalModel local = TinyModels.write(new GgufWriter(weights), dir, "tiny");
-        try (LoadedModel model = engine.load(local, new LoadOptions(2, 0, true, -1))) {
+        try (LoadedModel model = engine.load(local, LoadOptions.cpu(2, 0).onAccelerator())) {
             ModelInfo info = model.info();
             assertEquals(512, info.contextLength(), "the model's own, below the 4096 cap");
             assertEquals("cpu", info.device(), "the bundled natives are CPU-only; the GPU request is ignored");
@@ -59,7 +59,7 @@ class LlamaCppLifecycleTest {
             TinyLlamaConfig c = weights.config();
             long kv = 2L * c.layers() * 512 * c.kvDim() * 2;
             assertEquals(local.totalBytes() + kv, info.memoryBytes());
-            assertEquals(local.totalBytes() + kv, engine.estimateMemoryBytes(local));
+            assertEquals(local.totalBytes() + kv, engine.estimateMemoryBytes(local, LoadOptions.cpu(1, 0)));
         } finally {
             engine.close();
         }
@@ -70,9 +70,9 @@ class LlamaCppLifecycleTest {
         InferenceEngine engine = new LlamaCppEngineFactory().create(TinyModels.context(
                 Map.of("LLMLB_LLAMACPP_MAX_CONTEXT", "128"), dir));
         LocalModel local = TinyModels.write(new GgufWriter(weights), dir, "tiny");
-        try (LoadedModel capped = engine.load(local, new LoadOptions(1, 0, false, 0));
-             LoadedModel asked = engine.load(local, new LoadOptions(1, 256, false, 0));
-             LoadedModel tooMuch = engine.load(local, new LoadOptions(1, 100_000, false, 0))) {
+        try (LoadedModel capped = engine.load(local, LoadOptions.cpu(1, 0));
+             LoadedModel asked = engine.load(local, LoadOptions.cpu(1, 256));
+             LoadedModel tooMuch = engine.load(local, LoadOptions.cpu(1, 100_000))) {
             assertEquals(128, capped.info().contextLength());
             assertEquals(256, asked.info().contextLength());
             assertEquals(512, tooMuch.info().contextLength(), "never more than the trained context");
@@ -122,10 +122,10 @@ class LlamaCppLifecycleTest {
             LocalModel broken = TinyModels.local("cut", dir, List.of(cut));
             assertEquals(Optional.empty(), engine.unsupportedReason(broken));
             EngineException e = assertThrows(EngineException.class,
-                    () -> engine.load(broken, new LoadOptions(1, 64, false, 0)));
+                    () -> engine.load(broken, LoadOptions.cpu(1, 64)));
             assertTrue(e.getMessage().contains("llama.cpp could not load cut.gguf"), e.getMessage());
             try (LoadedModel good = engine.load(TinyModels.local("ok", dir, List.of(whole)),
-                    new LoadOptions(1, 64, false, 0))) {
+                    LoadOptions.cpu(1, 64))) {
                 assertEquals(4, TinyModels.greedy(good, "hello", 4).result().completionTokens());
             }
         } finally {
@@ -143,18 +143,18 @@ class LlamaCppLifecycleTest {
         LocalModel local = TinyModels.write(new GgufWriter(weights), dir, "tiny");
         // Warm up: the first load in a JVM also starts the native library's own threads.
         InferenceEngine warmUp = new LlamaCppEngineFactory().create(TinyModels.context(Map.of(), dir));
-        warmUp.load(local, new LoadOptions(1, 64, false, 0)).close();
+        warmUp.load(local, LoadOptions.cpu(1, 64)).close();
         warmUp.close();
         java.util.Set<Thread> before = settledThreads();
 
         LlamaCppEngine engine = (LlamaCppEngine) new LlamaCppEngineFactory().create(TinyModels.context(Map.of(), dir));
-        LoadedModel first = engine.load(local, new LoadOptions(1, 64, false, 0));
+        LoadedModel first = engine.load(local, LoadOptions.cpu(1, 64));
         String text = TinyModels.greedy(first, "hello", 8).text();
         first.close();
         assertThrows(IllegalStateException.class, () -> first.countPromptTokens(new Prompt.Text("x")));
         java.util.Set<Thread> afterOneLoad = settledThreads();
         for (int i = 0; i < 3; i++) {
-            try (LoadedModel again = engine.load(local, new LoadOptions(1, 64, false, 0))) {
+            try (LoadedModel again = engine.load(local, LoadOptions.cpu(1, 64))) {
                 assertEquals(text, TinyModels.greedy(again, "hello", 8).text());
             }
         }
@@ -166,7 +166,7 @@ class LlamaCppLifecycleTest {
         leftBehind.removeAll(before);
         assertTrue(leftBehind.size() <= 1, "java-llama.cpp leaves one thread per native model, but these are left: "
                 + leftBehind.stream().map(t -> t.getName() + "/" + t.getState()).toList());
-        assertThrows(EngineException.class, () -> engine.load(local, new LoadOptions(1, 64, false, 0)));
+        assertThrows(EngineException.class, () -> engine.load(local, LoadOptions.cpu(1, 64)));
     }
 
     /**

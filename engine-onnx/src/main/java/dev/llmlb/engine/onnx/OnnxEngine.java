@@ -51,7 +51,7 @@ final class OnnxEngine implements InferenceEngine {
 
     /** The graph and weight files, plus a float32 KV cache filled to the context the model would get. */
     @Override
-    public long estimateMemoryBytes(LocalModel model) {
+    public long estimateMemoryBytes(LocalModel model, LoadOptions options) {
         try {
             DecoderConfig config = DecoderConfig.read(model.directory().resolve("config.json"));
             return model.totalBytes() + kvCacheBytes(config, contextFor(config, 0));
@@ -77,12 +77,12 @@ final class OnnxEngine implements InferenceEngine {
             DecoderConfig config = DecoderConfig.read(model.directory().resolve("config.json"));
             int context = contextFor(config, loadOptions.contextLength());
             OnnxOptions effective = options.threads() > 0 ? options : options.withThreads(loadOptions.threads());
-            if (!loadOptions.useGpu()) {
+            if (!loadOptions.useAccelerator()) {
                 // The node decided against a GPU (none, switched off, or not enough free memory): its call.
                 effective = effective.withProvider(OnnxOptions.Provider.CPU);
             }
             OnnxDecoder decoder = OnnxDecoder.open(model.entryFile(), config, effective);
-            if (loadOptions.useGpu() && decoder.device().equals("cpu")) {
+            if (loadOptions.useAccelerator() && decoder.device().equals("cpu")) {
                 LOG.log(Level.INFO, "{0}: this ONNX Runtime has no CUDA provider, so the model runs on the CPU "
                         + "(plugins/engine-onnx takes onnxruntime_gpu instead of onnxruntime for CUDA)", model.id());
             }

@@ -7,6 +7,8 @@ import dev.llmlb.api.engine.TokenSink;
 import dev.llmlb.engine.hf.HfLoadedModel;
 import dev.llmlb.engine.hf.HfModelFolder;
 
+import java.util.Set;
+
 /**
  * An ONNX decoder loaded in ONNX Runtime, with its tokenizer and chat template. Each generation runs on a sequence
  * of its own, whose KV cache is released when the generation returns, however it ends.
@@ -18,7 +20,7 @@ final class OnnxModel extends HfLoadedModel {
     OnnxModel(HfModelFolder folder, OnnxDecoder decoder, int context, long memoryBytes) {
         // The decoder could run sequences side by side, but each ONNX Runtime run already uses every intra-op
         // thread, so concurrent generations would only contend for the cores.
-        super(folder, new ModelInfo(context, false, memoryBytes, decoder.device(), 1));
+        super(folder, new ModelInfo(context, Set.of(ModelInfo.Capability.GENERATE), memoryBytes, decoder.device(), 1));
         this.decoder = decoder;
     }
 

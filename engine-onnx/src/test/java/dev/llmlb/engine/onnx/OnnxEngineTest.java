@@ -53,7 +53,7 @@ class OnnxEngineTest {
         engine = new OnnxEngineFactory().create(TestRepos.context(dir, Map.of()));
         repo = dir.resolve("tiny");
         new OnnxWriter(weights).externalData(true).writeRepo(repo);
-        model = engine.load(TestRepos.local(repo), new LoadOptions(2, 0, false, 0));
+        model = engine.load(TestRepos.local(repo), LoadOptions.cpu(2, 0));
     }
 
     @AfterAll
@@ -98,7 +98,7 @@ class OnnxEngineTest {
         LocalModel local = new LocalModel("tiny-gguf", dir, ModelFormats.GGUF, List.of("tiny.gguf"),
                 List.of(Files.size(gguf)), Map.of(ModelFormats.ENTRY_FILE, "tiny.gguf"));
         try (InferenceEngine llamaEngine = new LlamaCppEngineFactory().create(TestRepos.context(dir, Map.of()));
-             LoadedModel llama = llamaEngine.load(local, new LoadOptions(2, 0, false, 0))) {
+             LoadedModel llama = llamaEngine.load(local, LoadOptions.cpu(2, 0))) {
             assertEquals(generate(llama, new Prompt.Text(text), 32), generate(model, new Prompt.Text(text), 32));
             Prompt chat = new Prompt.Chat(List.of(new ChatMessage("user", "Tell me a story.")));
             assertEquals(llama.countPromptTokens(chat), model.countPromptTokens(chat));
@@ -115,7 +115,7 @@ class OnnxEngineTest {
         LocalModel local = TestRepos.local(repo);
         long cache = 2L * 2 * 2 * 16 * 512 * 4;
         assertEquals(local.totalBytes() + cache, model.info().memoryBytes());
-        assertEquals(local.totalBytes() + cache, engine.estimateMemoryBytes(local));
+        assertEquals(local.totalBytes() + cache, engine.estimateMemoryBytes(local, LoadOptions.cpu(1, 0)));
     }
 
     @Test
@@ -157,7 +157,7 @@ class OnnxEngineTest {
         ClassLoader foreign = new java.net.URLClassLoader(new java.net.URL[0], null);
         AtomicReference<Object> outcome = new AtomicReference<>();
         Thread thread = new Thread(() -> {
-            try (LoadedModel other = engine.load(TestRepos.local(repo), new LoadOptions(1, 64, false, 0))) {
+            try (LoadedModel other = engine.load(TestRepos.local(repo), LoadOptions.cpu(1, 64))) {
                 outcome.set(generate(other, new Prompt.Chat(List.of(new ChatMessage("user", "Hi!"))), 4));
             } catch (Throwable t) {
                 outcome.set(t);
@@ -178,7 +178,7 @@ class OnnxEngineTest {
         new OnnxWriter(weights).writeRepo(optimum);
         Files.move(optimum.resolve("onnx/model.onnx"), optimum.resolve("model.onnx"));
         Files.delete(optimum.resolve("onnx"));
-        try (LoadedModel top = engine.load(TestRepos.local(optimum, "model.onnx"), new LoadOptions(1, 0, false, 0))) {
+        try (LoadedModel top = engine.load(TestRepos.local(optimum, "model.onnx"), LoadOptions.cpu(1, 0))) {
             assertEquals(generate(model, new Prompt.Text("Hello"), 16), generate(top, new Prompt.Text("Hello"), 16));
         }
     }
@@ -190,7 +190,7 @@ class OnnxEngineTest {
         LocalModel local = TestRepos.local(noPast);
         assertTrue(engine.unsupportedReason(local).isEmpty(), "config.json alone looks fine");
         EngineException e = assertThrows(EngineException.class,
-                () -> engine.load(local, new LoadOptions(1, 0, false, 0)));
+                () -> engine.load(local, LoadOptions.cpu(1, 0)));
         assertTrue(e.getMessage().startsWith("onnx/model.onnx does not have the decoder signature"), e.getMessage());
         assertTrue(e.getMessage().contains("missing inputs past_key_values.0.key"), e.getMessage());
     }
@@ -220,9 +220,9 @@ class OnnxEngineTest {
     void theContextIsCappedBySettingOrRequest() {
         try (InferenceEngine capped = new OnnxEngineFactory().create(
                 TestRepos.context(dir, Map.of(OnnxOptions.MAX_CONTEXT, "128")));
-             LoadedModel small = capped.load(TestRepos.local(repo), new LoadOptions(1, 0, false, 0));
-             LoadedModel asked = engine.load(TestRepos.local(repo), new LoadOptions(1, 64, false, 0));
-             LoadedModel tooMuch = engine.load(TestRepos.local(repo), new LoadOptions(1, 100_000, false, 0))) {
+             LoadedModel small = capped.load(TestRepos.local(repo), LoadOptions.cpu(1, 0));
+             LoadedModel asked = engine.load(TestRepos.local(repo), LoadOptions.cpu(1, 64));
+             LoadedModel tooMuch = engine.load(TestRepos.local(repo), LoadOptions.cpu(1, 100_000))) {
             assertEquals(128, small.info().contextLength());
             assertEquals(64, asked.info().contextLength());
             assertEquals(512, tooMuch.info().contextLength(), "never more than the model's own");
@@ -233,7 +233,7 @@ class OnnxEngineTest {
 
     @Test
     void aGpuRequestWithTheCpuRuntimeRunsOnTheCpu() {
-        try (LoadedModel gpu = engine.load(TestRepos.local(repo), new LoadOptions(1, 0, true, -1))) {
+        try (LoadedModel gpu = engine.load(TestRepos.local(repo), LoadOptions.cpu(1, 0).onAccelerator())) {
             assertEquals("cpu", gpu.info().device());
             assertEquals(generate(model, new Prompt.Text("abc"), 8), generate(gpu, new Prompt.Text("abc"), 8));
         }

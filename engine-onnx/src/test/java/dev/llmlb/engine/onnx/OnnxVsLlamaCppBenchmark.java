@@ -142,7 +142,7 @@ public final class OnnxVsLlamaCppBenchmark {
 
     /** Greedy generation through the SPI, as the node runs it: tokenizer, template, sampler, detokenizer. */
     private static Engine spi(InferenceEngine engine, LocalModel local, int threads) {
-        LoadedModel model = engine.load(local, new LoadOptions(threads, 0, false, 0));
+        LoadedModel model = engine.load(local, LoadOptions.cpu(threads, 0));
         return new Engine() {
             @Override
             public Run generate(int maxTokens) {

@@ -32,20 +32,30 @@ import java.util.function.Function;
  * @param maxLoadedModels        {@code LLMLB_MAX_LOADED_MODELS}, default 2
  * @param memoryBudgetBytes      {@code LLMLB_MEMORY_BUDGET}, default 75% of physical memory
  * @param idleTimeout            {@code LLMLB_IDLE_TIMEOUT}, default 10 minutes; 0 keeps models loaded
- * @param queueSize              {@code LLMLB_QUEUE_SIZE}, requests waiting per model, default 16
+ * @param queueSize              {@code LLMLB_QUEUE_SIZE}, requests waiting per model, default 512
  * @param gpu                    {@code LLMLB_GPU}: {@code auto} (default), {@code on} or {@code off}
  * @param gpuLayers              {@code LLMLB_GPU_LAYERS}, default -1 (all)
  * @param cpuFallback            {@code LLMLB_CPU_FALLBACK}: run on CPU when VRAM is short, default true
  * @param shutdownGrace          {@code LLMLB_SHUTDOWN_GRACE}, how long in-flight requests may finish, default 30s
  * @param nodeName               {@code LLMLB_NODE_NAME}, how the node names itself in {@code X-Llmlb-Node} (with
  *                               its port), default the host name
+ * @param parallel               {@code LLMLB_PARALLEL}, generations run at once per model (engines may give
+ *                               fewer), default 4
+ * @param maxQueued              {@code LLMLB_MAX_QUEUED}, requests waiting in the whole node (for a download, a
+ *                               load or a free sequence), default 2048
+ * @param allowDevelopmentKey    {@code LLMLB_ALLOW_DEV_KEY}: accept the public development key even when bound
+ *                               beyond loopback, default false
+ * @param hubTimeout             {@code LLMLB_HUB_TIMEOUT}, how long a hub metadata request may take, default 10s
+ * @param downloadConnections    {@code LLMLB_DOWNLOAD_CONNECTIONS}, concurrent range requests per large file,
+ *                               default 8
  */
 public record NodeConfig(Path home, Path catalogFile, Path modelsDir, Optional<Path> pluginsDir, String bind, int port,
                          List<String> apiKeys, URI hubEndpoint, Optional<String> hubToken, boolean offline,
                          Duration downloadTimeout, int maxConcurrentDownloads, long maxBodyBytes, int threads,
                          int contextLength, int maxLoadedModels, long memoryBudgetBytes, Duration idleTimeout,
                          int queueSize, GpuMode gpu, int gpuLayers, boolean cpuFallback, Duration shutdownGrace,
-                         String nodeName) {
+                         String nodeName, int parallel, int maxQueued, boolean allowDevelopmentKey,
+                         Duration hubTimeout, int downloadConnections) {
 
     /** The key accepted when no key is configured, as the user's document uses it. */
     public static final String DEVELOPMENT_KEY = "sk_debug";
@@ -98,13 +108,21 @@ public record NodeConfig(Path home, Path catalogFile, Path modelsDir, Optional<P
         int loaded = r.positive("LLMLB_MAX_LOADED_MODELS", 2);
         long budget = r.get("LLMLB_MEMORY_BUDGET", Values::bytes, physicalMemoryBytes / 4 * 3);
         Duration idle = r.get("LLMLB_IDLE_TIMEOUT", Values::duration, Duration.ofMinutes(10));
-        int queue = r.get("LLMLB_QUEUE_SIZE", Integer::parseInt, 16);
+        int queue = r.get("LLMLB_QUEUE_SIZE", Integer::parseInt, 512);
+        int parallel = r.positive("LLMLB_PARALLEL", 4);
+        int maxQueued = r.positive("LLMLB_MAX_QUEUED", 2048);
+        boolean allowDevKey = r.get("LLMLB_ALLOW_DEV_KEY", Values::bool, false);
+        Duration hubTimeout = r.get("LLMLB_HUB_TIMEOUT", Values::duration, Duration.ofSeconds(10));
+        int connections = r.positive("LLMLB_DOWNLOAD_CONNECTIONS", 8);
         GpuMode gpu = r.get("LLMLB_GPU", v -> GpuMode.valueOf(v.toUpperCase(Locale.ROOT)), GpuMode.AUTO);
         int gpuLayers = r.get("LLMLB_GPU_LAYERS", Integer::parseInt, -1);
         boolean cpuFallback = r.get("LLMLB_CPU_FALLBACK", Values::bool, true);
         Duration grace = r.get("LLMLB_SHUTDOWN_GRACE", Values::duration, Duration.ofSeconds(30));
         if (timeout.isZero() || timeout.isNegative()) {
             r.problem("LLMLB_DOWNLOAD_TIMEOUT", "must be positive");
+        }
+        if (hubTimeout.isZero() || hubTimeout.isNegative()) {
+            r.problem("LLMLB_HUB_TIMEOUT", "must be positive");
         }
         if (queue < 0) {
             r.problem("LLMLB_QUEUE_SIZE", "must be >= 0, got " + queue);
@@ -118,7 +136,8 @@ public record NodeConfig(Path home, Path catalogFile, Path modelsDir, Optional<P
         r.throwIfAny();
         return new NodeConfig(home, catalog, models, plugins, bind, port, keys, hub,
                 s.get("HF_TOKEN"), offline, timeout, downloads, body, threads, context, loaded, budget, idle, queue,
-                gpu, gpuLayers, cpuFallback, grace, s.get("LLMLB_NODE_NAME").orElseGet(NodeConfig::hostName));
+                gpu, gpuLayers, cpuFallback, grace, s.get("LLMLB_NODE_NAME").orElseGet(NodeConfig::hostName),
+                parallel, maxQueued, allowDevKey, hubTimeout, connections);
     }
 
     /** Never shows the API keys or the hub token: configurations end up in logs. */

@@ -39,14 +39,14 @@ public final class Residency {
 
     /** Loads a model, first making room for it. */
     Resident load(ModelSlot slot, InferenceEngine engine, String engineName, LocalModel local) {
-        long estimate = engine.estimateMemoryBytes(local);
         boolean useGpu = placeOnGpu(slot);
+        LoadOptions options = loadOptions(useGpu);
+        long estimate = engine.estimateMemoryBytes(local, options);
         makeRoom(slot, estimate);
         long started = System.nanoTime();
         LoadedModel model;
         try {
-            model = engine.load(local, new LoadOptions(config.threads(), config.contextLength(), useGpu,
-                    config.gpuLayers()));
+            model = engine.load(local, options);
         } catch (RuntimeException | Error e) {
             synchronized (this) {
                 reservedBytes -= estimate;
@@ -66,6 +66,13 @@ public final class Residency {
                 memory / 1_000_000, model.info().contextLength());
         return new Resident(model, engineName, useGpu, memory, new Semaphore(model.info().parallelSequences(),
                 true));
+    }
+
+    private LoadOptions loadOptions(boolean useGpu) {
+        LoadOptions options = new LoadOptions(config.threads(), config.contextLength(), config.parallel(),
+                useGpu ? LoadOptions.Placement.ACCELERATOR : LoadOptions.Placement.CPU,
+                Map.of("gpu_layers", Integer.toString(config.gpuLayers())));
+        return options;
     }
 
     private boolean placeOnGpu(ModelSlot slot) {

@@ -35,7 +35,7 @@ public final class ScriptedEngineFactory implements InferenceEngineFactory {
         long bytes = context.setting("TEST_MODEL_BYTES").map(Long::parseLong).orElse(1000L);
         return new InferenceEngine() {
             @Override
-            public long estimateMemoryBytes(LocalModel model) {
+            public long estimateMemoryBytes(LocalModel model, LoadOptions options) {
                 return bytes;
             }
 

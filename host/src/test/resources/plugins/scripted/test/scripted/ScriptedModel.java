@@ -30,7 +30,7 @@ final class ScriptedModel implements LoadedModel {
 
     @Override
     public ModelInfo info() {
-        return new ModelInfo(contextLength, true, bytes, "cpu", 1);
+        return new ModelInfo(contextLength, java.util.Set.of(ModelInfo.Capability.GENERATE, ModelInfo.Capability.EMBED), bytes, "cpu", 1);
     }
 
     private static String render(Prompt prompt) {

@@ -55,7 +55,7 @@ public final class InferenceBench {
         InferenceEngine engine = new LlamaCppEngineFactory().create(context(work));
         LocalModel local = new LocalModel("bench", work, "gguf", List.of("bench.gguf"), List.of(Files.size(gguf)),
                 Map.of("entry_file", "bench.gguf"));
-        LoadedModel model = engine.load(local, new LoadOptions(threads, 2048, false, 0));
+        LoadedModel model = engine.load(local, LoadOptions.cpu(threads, 2048));
         direct(model, tokens);
         Run directBefore = direct(model, tokens);
         Run concurrentBefore = concurrently(() -> direct(model, tokens));

@@ -64,7 +64,7 @@ public abstract class InferenceEngineContract {
         LocalModel local = writeModel(folder);
         assertTrue(factory().formats().contains(local.format()), "the test model's format is one the engine runs");
         assertEquals(Optional.empty(), engine.unsupportedReason(local));
-        model = engine.load(local, new LoadOptions(2, 0, false, 0));
+        model = engine.load(local, LoadOptions.cpu(2, 0));
     }
 
     @AfterAll
