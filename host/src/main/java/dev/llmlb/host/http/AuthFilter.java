@@ -1,5 +1,6 @@
 package dev.llmlb.host.http;
 
+import dev.llmlb.host.failure.Failure;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
@@ -33,12 +34,12 @@ public final class AuthFilter implements Filter {
         }
         Optional<String> presented = presentedKey(req);
         if (presented.isEmpty()) {
-            Responses.error(res, new ApiException(401, ApiException.INVALID_REQUEST, "missing_api_key", null,
+            Responses.error(res, new Failure(Failure.Kind.UNAUTHENTICATED, "missing_api_key",
                     "You didn't provide an API key. Send it as 'Authorization: Bearer <key>' or 'X-API-Key: <key>'."));
             return;
         }
         if (!keys.accepts(presented.get())) {
-            Responses.error(res, new ApiException(401, ApiException.INVALID_REQUEST, "invalid_api_key", null,
+            Responses.error(res, new Failure(Failure.Kind.UNAUTHENTICATED, "invalid_api_key",
                     "Incorrect API key provided. Use a key from LLMLB_API_KEYS."));
             return;
         }

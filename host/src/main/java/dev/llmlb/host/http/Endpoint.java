@@ -1,5 +1,6 @@
 package dev.llmlb.host.http;
 
+import dev.llmlb.host.failure.Failure;
 import io.helidon.http.Method;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.HttpRouting;
@@ -45,7 +46,7 @@ public final class Endpoint {
         String allowed = handlers.keySet().stream().map(Method::text).collect(Collectors.joining(", "));
         routing.any(path, (req, res) -> {
             res.header("Allow", allowed);
-            Responses.error(res, new ApiException(405, ApiException.INVALID_REQUEST, "method_not_allowed", null,
+            Responses.error(res, new Failure(Failure.Kind.METHOD_NOT_ALLOWED, "method_not_allowed",
                     "Method " + req.prologue().method().text() + " is not allowed for " + req.path().path()
                             + "; use " + allowed + "."));
         });

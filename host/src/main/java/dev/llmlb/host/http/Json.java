@@ -36,16 +36,4 @@ public final class Json {
             throw new IllegalStateException("cannot serialize " + value.getClass().getName(), e);
         }
     }
-
-    /** The OpenAI error body for an {@link ApiException}. */
-    public static ObjectNode error(ApiException e) {
-        ObjectNode error = object();
-        error.put("message", e.getMessage());
-        error.put("type", e.type());
-        error.put("param", e.param());
-        error.put("code", e.code());
-        ObjectNode body = object();
-        body.set("error", error);
-        return body;
-    }
 }

@@ -4,7 +4,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmlb.api.ModelSpec;
 import dev.llmlb.host.catalog.Catalog;
-import dev.llmlb.host.models.ModelFailure;
+import dev.llmlb.host.failure.Failure;
+import dev.llmlb.host.failure.FailureException;
 import dev.llmlb.host.models.ModelManager;
 import dev.llmlb.host.models.ModelStatus;
 import dev.llmlb.host.plugins.PluginRegistry;
@@ -40,7 +41,7 @@ public final class NodeApi {
 
     private ModelSpec spec(ServerRequest req) {
         String id = req.path().pathParameters().get("id");
-        return catalog.find(id).orElseThrow(() -> ApiException.modelNotFound(id));
+        return catalog.find(id).orElseThrow(() -> FailureException.modelNotFound(id));
     }
 
     private void supportedModels(ServerRequest req, ServerResponse res) {
@@ -56,7 +57,7 @@ public final class NodeApi {
             ArrayNode tags = model.putArray("tags");
             spec.tags().forEach(tags::add);
             model.put("is_local", models.isLocal(spec));
-            Optional<ModelFailure> unavailable = models.unavailable(spec);
+            Optional<Failure> unavailable = models.unavailable(spec);
             model.put("available", unavailable.isEmpty());
             unavailable.ifPresent(f -> model.put("unavailable_reason", f.message()));
             model.put("status", models.status(spec).status());
@@ -71,7 +72,7 @@ public final class NodeApi {
     private void pull(ServerRequest req, ServerResponse res) {
         ModelSpec spec = spec(req);
         models.unavailable(spec).ifPresent(f -> {
-            throw new ApiException(f.httpStatus(), ApiException.SERVER_ERROR, f.code(), null, f.message());
+            throw f.exception();
         });
         boolean local = models.isLocal(spec);
         models.ensureLocal(spec);

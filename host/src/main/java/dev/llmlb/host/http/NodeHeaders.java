@@ -1,11 +1,11 @@
 package dev.llmlb.host.http;
 
+import dev.llmlb.host.failure.Failure;
 import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
 
-import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -30,8 +30,8 @@ public final class NodeHeaders implements Filter {
         if (readiness.isDraining() && req.path().path().startsWith("/v1/")
                 && req.prologue().method().text().equals("POST")) {
             res.header("Connection", "close");
-            Responses.error(res, new ApiException(503, ApiException.SERVER_ERROR, "node_draining", null,
-                    "This node is shutting down; send the request to another node.", Map.of("Retry-After", "5")));
+            Responses.error(res, Failure.unavailable("node_draining",
+                    "This node is shutting down; send the request to another node.", 5));
             return;
         }
         chain.proceed();

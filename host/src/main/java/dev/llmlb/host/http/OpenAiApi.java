@@ -7,6 +7,8 @@ import dev.llmlb.api.engine.EmbeddingResult;
 import dev.llmlb.api.engine.Prompt;
 import dev.llmlb.api.engine.SamplingParams;
 import dev.llmlb.host.catalog.Catalog;
+import dev.llmlb.host.failure.Failure;
+import dev.llmlb.host.failure.FailureException;
 import dev.llmlb.host.inference.Generator;
 import dev.llmlb.host.inference.Outcome;
 import dev.llmlb.host.models.Lease;
@@ -55,7 +57,7 @@ public final class OpenAiApi {
     }
 
     private ModelSpec spec(String id) {
-        return catalog.find(id).orElseThrow(() -> ApiException.modelNotFound(id));
+        return catalog.find(id).orElseThrow(() -> FailureException.modelNotFound(id));
     }
 
     private void listModels(ServerRequest req, ServerResponse res) {
@@ -68,9 +70,9 @@ public final class OpenAiApi {
 
     private void getModel(ServerRequest req, ServerResponse res) {
         String id = req.path().pathParameters().get("id");
-        Responses.json(res, modelObject(catalog.find(id).orElseThrow(() -> new ApiException(404,
-                ApiException.INVALID_REQUEST, "model_not_found", "model", "The model '" + id
-                + "' does not exist. Check supported_models.json."))));
+        Responses.json(res, modelObject(catalog.find(id).orElseThrow(() -> new Failure(Failure.Kind.NOT_FOUND,
+                "model_not_found", "The model '" + id + "' does not exist. Check supported_models.json.", "model", 0)
+                .exception())));
     }
 
     private ObjectNode modelObject(ModelSpec spec) {
@@ -169,8 +171,8 @@ public final class OpenAiApi {
                 outcome = generator.generate(model, lease.model(), params.prompt(), params.maxTokens(),
                         params.sampling(), params.stop(),
                         text -> sse.send(textChunk(id, object, created, model, includeUsage, chat, text)));
-            } catch (ApiException e) {
-                sse.send(Json.error(e));
+            } catch (FailureException e) {
+                sse.send(ErrorMapper.body(e.failure()));
                 return;
             }
             ObjectNode last = chunk(id, object, created, model, includeUsage);
@@ -226,8 +228,8 @@ public final class OpenAiApi {
         EmbeddingResult result;
         try (Lease lease = models.acquire(spec)) {
             if (!lease.model().info().supportsEmbeddings()) {
-                throw new ApiException(400, ApiException.INVALID_REQUEST, "embeddings_unsupported", "model",
-                        "Model '" + spec.id() + "' does not produce embeddings.");
+                throw new Failure(Failure.Kind.INVALID_INPUT, "embeddings_unsupported",
+                        "Model '" + spec.id() + "' does not produce embeddings.", "model", 0).exception();
             }
             result = generator.embed(lease.model(), embedding.inputs());
         }

@@ -2,6 +2,8 @@ package dev.llmlb.host.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.llmlb.host.failure.Failure;
+import dev.llmlb.host.failure.FailureException;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
 
@@ -22,7 +24,7 @@ public final class RequestBodies {
     public JsonNode readObject(ServerRequest req) {
         byte[] body = read(req);
         if (body.length == 0) {
-            throw ApiException.invalid(null, "The request body is empty; send a JSON object.");
+            throw FailureException.invalid(null, "The request body is empty; send a JSON object.");
         }
         JsonNode node;
         try {
@@ -30,13 +32,14 @@ public final class RequestBodies {
         } catch (JsonProcessingException e) {
             var at = e.getLocation();
             String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
-            throw new ApiException(400, ApiException.INVALID_REQUEST, "invalid_json", null,
-                    "We could not parse the JSON body of your request" + where + ": " + e.getOriginalMessage());
+            throw new Failure(Failure.Kind.INVALID_INPUT, "invalid_json",
+                    "We could not parse the JSON body of your request" + where + ": " + e.getOriginalMessage())
+                    .exception();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         if (node == null || !node.isObject()) {
-            throw ApiException.invalid(null, "The request body must be a JSON object.");
+            throw FailureException.invalid(null, "The request body must be a JSON object.");
         }
         return node;
     }
@@ -57,8 +60,8 @@ public final class RequestBodies {
         }
     }
 
-    private ApiException tooLarge() {
-        return new ApiException(413, ApiException.INVALID_REQUEST, "request_too_large", null,
-                "The request body is larger than " + maxBytes + " bytes (LLMLB_MAX_BODY_BYTES).");
+    private FailureException tooLarge() {
+        return new Failure(Failure.Kind.TOO_LARGE, "request_too_large",
+                "The request body is larger than " + maxBytes + " bytes (LLMLB_MAX_BODY_BYTES).").exception();
     }
 }

@@ -1,5 +1,6 @@
 package dev.llmlb.host.http;
 
+import dev.llmlb.host.failure.Failure;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerResponse;
@@ -22,11 +23,15 @@ public final class Responses {
         json(res, 200, body);
     }
 
-    public static void error(ServerResponse res, ApiException e) {
+    /** Answers with a failure, unless an answer is already on its way. */
+    public static void error(ServerResponse res, Failure failure) {
         if (res.isSent()) {
             return;
         }
-        e.headers().forEach(res::header);
-        json(res, e.status(), Json.error(e));
+        long retryAfter = ErrorMapper.retryAfterSeconds(failure);
+        if (retryAfter > 0) {
+            res.header("Retry-After", Long.toString(retryAfter));
+        }
+        json(res, ErrorMapper.status(failure), ErrorMapper.body(failure));
     }
 }

@@ -1,5 +1,8 @@
 package dev.llmlb.host.http;
 
+import dev.llmlb.host.failure.Failure;
+import dev.llmlb.host.failure.FailureException;
+import dev.llmlb.host.failure.Failures;
 import dev.llmlb.host.metrics.NodeMetrics;
 import io.helidon.http.HttpException;
 import io.helidon.webserver.http.HttpRouting;
@@ -30,10 +33,9 @@ public final class Router {
         for (Consumer<HttpRouting.Builder> group : groups) {
             group.accept(routing);
         }
-        routing.any((req, res) -> Responses.error(res, new ApiException(404, ApiException.INVALID_REQUEST,
-                "unknown_url", null, "Invalid URL (" + req.prologue().method().text() + " " + req.path().path()
-                + ").")));
-        routing.error(ApiException.class, (req, res, e) -> Responses.error(res, e));
+        routing.any((req, res) -> Responses.error(res, new Failure(Failure.Kind.NOT_FOUND, "unknown_url",
+                "Invalid URL (" + req.prologue().method().text() + " " + req.path().path() + ").")));
+        routing.error(FailureException.class, (req, res, e) -> Responses.error(res, e.failure()));
         routing.error(HttpException.class, Router::httpError);
         routing.error(Throwable.class, Router::internalError);
         return routing;
@@ -45,14 +47,20 @@ public final class Router {
             internalError(req, res, e);
             return;
         }
-        Responses.error(res, new ApiException(status, ApiException.INVALID_REQUEST,
-                status == 413 ? "request_too_large" : "bad_request", null, e.getMessage()));
+        Responses.error(res, status == 413
+                ? new Failure(Failure.Kind.TOO_LARGE, "request_too_large", e.getMessage())
+                : new Failure(Failure.Kind.INVALID_INPUT, "bad_request", e.getMessage()));
     }
 
+    /** Anything else: a plugin's own exception maps by its type; an unknown one is a bug, logged in full. */
     private static void internalError(ServerRequest req, ServerResponse res, Throwable e) {
-        String id = RequestIds.of(req);
-        LOG.log(Level.ERROR, "Internal error on " + req.prologue().method().text() + " " + req.path().path(), e);
-        Responses.error(res, new ApiException(500, ApiException.SERVER_ERROR, "internal_error", null,
-                "The node failed to handle the request (request id " + id + "); its log has the details."));
+        Failure failure = Failures.of(e);
+        if (failure.kind() == Failure.Kind.INTERNAL) {
+            String id = RequestIds.of(req);
+            LOG.log(Level.ERROR, "Internal error on " + req.prologue().method().text() + " " + req.path().path(), e);
+            failure = new Failure(Failure.Kind.INTERNAL, "internal_error", "The node failed to handle the request "
+                    + "(request id " + id + "); its log has the details.");
+        }
+        Responses.error(res, failure);
     }
 }

@@ -1,6 +1,5 @@
 package dev.llmlb.host.inference;
 
-import dev.llmlb.api.LlmlbException;
 import dev.llmlb.api.engine.ContextLengthExceededException;
 import dev.llmlb.api.engine.EmbeddingResult;
 import dev.llmlb.api.engine.GenerationRequest;
@@ -8,7 +7,9 @@ import dev.llmlb.api.engine.GenerationResult;
 import dev.llmlb.api.engine.LoadedModel;
 import dev.llmlb.api.engine.Prompt;
 import dev.llmlb.api.engine.SamplingParams;
-import dev.llmlb.host.http.ApiException;
+import dev.llmlb.host.failure.Failure;
+import dev.llmlb.host.failure.FailureException;
+import dev.llmlb.host.failure.Failures;
 import dev.llmlb.host.metrics.NodeMetrics;
 
 import java.io.IOException;
@@ -52,7 +53,7 @@ public final class Generator implements AutoCloseable {
      * Generates, calling {@code out} with each piece of text on the calling thread.
      *
      * @param maxTokens the client's limit; empty to fill the context
-     * @throws ApiException         for a prompt too long for the context (400) or an engine failure (500)
+     * @throws FailureException         for a prompt too long for the context (400) or an engine failure (500)
      * @throws UncheckedIOException when {@code out} failed (the client left); generation was stopped
      */
     public Outcome generate(String modelId, LoadedModel model, Prompt prompt, OptionalInt maxTokens,
@@ -149,26 +150,12 @@ public final class Generator implements AutoCloseable {
         } catch (InterruptedException e) {
             future.cancel(true);
             Thread.currentThread().interrupt();
-            throw ApiException.unavailable("interrupted", "The node is shutting down.", 5);
+            throw Failure.shuttingDown().exception();
         }
     }
 
-    static ApiException toApi(Throwable failure) {
-        if (failure instanceof ApiException api) {
-            return api;
-        }
-        if (failure instanceof ContextLengthExceededException e) {
-            return new ApiException(400, ApiException.INVALID_REQUEST, e.code(), "messages", e.getMessage());
-        }
-        if (failure instanceof UnsupportedOperationException e) {
-            return new ApiException(400, ApiException.INVALID_REQUEST, "unsupported_operation", "model",
-                    e.getMessage());
-        }
-        if (failure instanceof LlmlbException e) {
-            return new ApiException(500, ApiException.SERVER_ERROR, e.code(), null, e.getMessage());
-        }
-        return new ApiException(500, ApiException.SERVER_ERROR, "engine_error", null,
-                "The engine failed: " + failure);
+    static FailureException toApi(Throwable failure) {
+        return failure instanceof FailureException f ? f : Failures.of(failure).exception();
     }
 
     @Override

@@ -5,7 +5,9 @@ import dev.llmlb.api.engine.InferenceEngine;
 import dev.llmlb.api.engine.LocalModel;
 import dev.llmlb.host.catalog.Catalog;
 import dev.llmlb.host.config.NodeConfig;
-import dev.llmlb.host.http.ApiException;
+import dev.llmlb.host.failure.Failure;
+import dev.llmlb.host.failure.FailureException;
+import dev.llmlb.host.failure.Failures;
 import dev.llmlb.host.metrics.NodeMetrics;
 import dev.llmlb.host.plugins.PluginRegistry;
 import dev.llmlb.host.resolve.FetchException;
@@ -82,16 +84,16 @@ public final class ModelManager implements AutoCloseable {
     }
 
     /** Why the model cannot be served by this node at all (no plugin for it), or empty. */
-    public Optional<ModelFailure> unavailable(ModelSpec spec) {
+    public Optional<Failure> unavailable(ModelSpec spec) {
         var source = plugins.source(spec.source());
         if (source.isEmpty()) {
-            return Optional.of(new ModelFailure(503, "source_unavailable", "No source plugin for '"
+            return Optional.of(new Failure(Failure.Kind.UNAVAILABLE, "source_unavailable", "No source plugin for '"
                     + spec.source() + "' is installed on this node; add its folder to the plugins folder."));
         }
         Optional<LocalModel> local = localModel(slot(spec));
         Optional<String> format = local.map(LocalModel::format).or(() -> source.get().expectedFormat());
         if (format.isPresent() && plugins.engines(format.get()).isEmpty()) {
-            return Optional.of(new ModelFailure(503, "engine_unavailable", "No inference engine for the '"
+            return Optional.of(new Failure(Failure.Kind.UNAVAILABLE, "engine_unavailable", "No inference engine for the '"
                     + format.get() + "' format is installed on this node; add an engine plugin that runs it."));
         }
         if (local.isPresent()) {
@@ -99,7 +101,7 @@ public final class ModelManager implements AutoCloseable {
                     .map(engine -> engine.unsupportedReason(local.get()))
                     .flatMap(Optional::stream).toList();
             if (reasons.size() == plugins.engines(format.get()).size()) {
-                return Optional.of(new ModelFailure(503, "model_unsupported", "No installed engine can run model '"
+                return Optional.of(new Failure(Failure.Kind.UNAVAILABLE, "model_unsupported", "No installed engine can run model '"
                         + spec.id() + "': " + String.join("; ", reasons)));
             }
         }
@@ -227,7 +229,7 @@ public final class ModelManager implements AutoCloseable {
             throw new CompletionException(e);
         } catch (RuntimeException e) {
             metrics.downloadFailed(spec.id(), "download_failed");
-            ModelFailure failure = new ModelFailure(502, "download_failed",
+            Failure failure = new Failure(Failure.Kind.DOWNLOAD_FAILED, "download_failed",
                     "Failed to download model: " + e.getMessage());
             synchronized (slot) {
                 slot.state = ModelState.ERROR;
@@ -244,9 +246,9 @@ public final class ModelManager implements AutoCloseable {
      * queue is full).
      */
     public Lease acquire(ModelSpec spec) {
-        Optional<ModelFailure> unavailable = unavailable(spec);
+        Optional<Failure> unavailable = unavailable(spec);
         if (unavailable.isPresent()) {
-            throw toApi(unavailable.get());
+            throw unavailable.get().exception();
         }
         ModelSlot slot = slot(spec);
         LocalModel local = awaitLocal(slot, ensureLocal(spec));
@@ -268,14 +270,14 @@ public final class ModelManager implements AutoCloseable {
             }
         } catch (TimeoutException e) {
             ModelStatus status = status(slot.spec);
-            throw ApiException.unavailable("model_downloading", "Model '" + slot.spec.id() + "' is still "
+            throw Failure.unavailable("model_downloading", "Model '" + slot.spec.id() + "' is still "
                     + "downloading (" + Math.round(status.progress() * 100) + "%); retry later or watch "
-                    + "/v0/models/" + slot.spec.id() + "/status.", 30);
+                    + "/v0/models/" + slot.spec.id() + "/status.", 30).exception();
         } catch (ExecutionException e) {
-            throw toApi(failureOf(e.getCause()));
+            throw Failures.of(e.getCause()).exception();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw ApiException.unavailable("interrupted", "The node is shutting down.", 5);
+            throw Failure.shuttingDown().exception();
         }
     }
 
@@ -302,10 +304,10 @@ public final class ModelManager implements AutoCloseable {
         try {
             return future.get();
         } catch (ExecutionException e) {
-            throw toApi(failureOf(e.getCause()));
+            throw Failures.of(e.getCause()).exception();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw ApiException.unavailable("interrupted", "The node is shutting down.", 5);
+            throw Failure.shuttingDown().exception();
         }
     }
 
@@ -314,7 +316,7 @@ public final class ModelManager implements AutoCloseable {
             InferenceEngine engine = plugins.engines(local.format()).stream()
                     .filter(e -> e.unsupportedReason(local).isEmpty()).findFirst()
                     .orElseThrow(() -> {
-                        ModelFailure failure = unavailable(slot.spec).orElse(new ModelFailure(503,
+                        Failure failure = unavailable(slot.spec).orElse(new Failure(Failure.Kind.UNAVAILABLE,
                                 "engine_unavailable", "No installed engine runs format " + local.format()));
                         LOG.log(Level.WARNING, "Model {0} is on disk but unavailable: {1}", slot.spec.id(),
                                 failure.message());
@@ -330,40 +332,19 @@ public final class ModelManager implements AutoCloseable {
             }
             return resident;
         } catch (RuntimeException e) {
-            ModelFailure failure = e instanceof ModelLoadException m ? m.failure()
-                    : e instanceof ApiException a ? new ModelFailure(a.status(), a.code(), a.getMessage())
-                    : new ModelFailure(500, "model_load_failed", "Failed to load model: " + e.getMessage());
+            Failure failure = e instanceof ModelLoadException m ? m.failure()
+                    : e instanceof FailureException a ? a.failure()
+                    : new Failure(Failure.Kind.ENGINE_ERROR, "model_load_failed", "Failed to load model: " + e.getMessage());
             synchronized (slot) {
                 slot.loading = null;
                 slot.state = ModelState.ERROR;
                 slot.failure = failure;
             }
-            if (!(e instanceof ApiException) && !(e instanceof ModelLoadException)) {
+            if (!(e instanceof FailureException) && !(e instanceof ModelLoadException)) {
                 LOG.log(Level.ERROR, "Model " + slot.spec.id() + " failed to load", e);
             }
-            throw e instanceof ApiException ? e : new CompletionException(new ModelLoadException(failure));
+            throw e instanceof FailureException ? e : new CompletionException(new ModelLoadException(failure));
         }
-    }
-
-    private static ModelFailure failureOf(Throwable cause) {
-        Throwable t = cause instanceof CompletionException && cause.getCause() != null ? cause.getCause() : cause;
-        if (t instanceof FetchException f) {
-            return f.failure();
-        }
-        if (t instanceof ModelLoadException m) {
-            return m.failure();
-        }
-        if (t instanceof ApiException a) {
-            return new ModelFailure(a.status(), a.code(), a.getMessage());
-        }
-        return new ModelFailure(500, "internal_error", "Internal error: " + t);
-    }
-
-    private static ApiException toApi(ModelFailure failure) {
-        Map<String, String> headers = failure.httpStatus() == 503 || failure.httpStatus() == 429
-                ? Map.of("Retry-After", "30") : Map.of();
-        return new ApiException(failure.httpStatus(), failure.httpStatus() >= 500 ? ApiException.SERVER_ERROR
-                : ApiException.INVALID_REQUEST, failure.code(), null, failure.message(), headers);
     }
 
     /**
@@ -373,12 +354,12 @@ public final class ModelManager implements AutoCloseable {
         ModelSlot slot = slot(spec);
         synchronized (slot) {
             if (slot.resolution != null && !slot.resolution.isDone() || slot.loading != null) {
-                throw new ApiException(409, ApiException.INVALID_REQUEST, "model_busy", null,
-                        "Model '" + spec.id() + "' is being downloaded or loaded; delete it afterwards.");
+                throw new Failure(Failure.Kind.CONFLICT, "model_busy",
+                        "Model '" + spec.id() + "' is being downloaded or loaded; delete it afterwards.").exception();
             }
             if (slot.active > 0 || slot.waiting > 0) {
-                throw new ApiException(409, ApiException.INVALID_REQUEST, "model_in_use", null,
-                        "Model '" + spec.id() + "' is serving requests; delete it when they are done.");
+                throw new Failure(Failure.Kind.CONFLICT, "model_in_use",
+                        "Model '" + spec.id() + "' is serving requests; delete it when they are done.").exception();
             }
         }
         residency.unload(slot);
@@ -464,14 +445,14 @@ public final class ModelManager implements AutoCloseable {
 
     /** A load failed for a reason the status should show. */
     static final class ModelLoadException extends RuntimeException {
-        private final ModelFailure failure;
+        private final Failure failure;
 
-        ModelLoadException(ModelFailure failure) {
+        ModelLoadException(Failure failure) {
             super(failure.message(), null, false, false);
             this.failure = failure;
         }
 
-        ModelFailure failure() {
+        Failure failure() {
             return failure;
         }
     }

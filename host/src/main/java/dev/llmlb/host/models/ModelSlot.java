@@ -2,6 +2,7 @@ package dev.llmlb.host.models;
 
 import dev.llmlb.api.ModelSpec;
 import dev.llmlb.api.engine.LocalModel;
+import dev.llmlb.host.failure.Failure;
 
 import java.util.concurrent.CompletableFuture;
 
@@ -14,7 +15,7 @@ final class ModelSlot {
     ModelState state = ModelState.NOT_DOWNLOADED;
     long downloadedBytes;
     long totalBytes;
-    ModelFailure failure;
+    dev.llmlb.host.failure.Failure failure;
     LocalModel local;
     CompletableFuture<LocalModel> resolution;
     CompletableFuture<Resident> loading;

@@ -5,7 +5,7 @@ import dev.llmlb.api.engine.LoadOptions;
 import dev.llmlb.api.engine.LoadedModel;
 import dev.llmlb.api.engine.LocalModel;
 import dev.llmlb.host.config.NodeConfig;
-import dev.llmlb.host.http.ApiException;
+import dev.llmlb.host.failure.Failure;
 import dev.llmlb.host.system.GpuProbe;
 
 import java.lang.System.Logger.Level;
@@ -110,16 +110,16 @@ public final class Residency {
                     slot.spec.id(), need, gpus.freeMb());
             return false;
         }
-        throw new ApiException(503, ApiException.SERVER_ERROR, "insufficient_vram", null, "Model '"
+        throw new Failure(Failure.Kind.UNAVAILABLE, "insufficient_vram", "Model '"
                 + slot.spec.id() + "' needs " + need + " MB of GPU memory but only " + gpus.freeMb()
-                + " MB are free, and LLMLB_CPU_FALLBACK is off.", Map.of("Retry-After", "30"));
+                + " MB are free, and LLMLB_CPU_FALLBACK is off.").retryAfter(30).exception();
     }
 
     private void makeRoom(ModelSlot slot, long estimate) {
         if (estimate > config.memoryBudgetBytes()) {
-            throw new ApiException(503, ApiException.SERVER_ERROR, "insufficient_memory", null, "Model '"
+            throw new Failure(Failure.Kind.UNAVAILABLE, "insufficient_memory", "Model '"
                     + slot.spec.id() + "' needs about " + estimate / 1_000_000 + " MB, more than the memory budget of "
-                    + config.memoryBudgetBytes() / 1_000_000 + " MB (LLMLB_MEMORY_BUDGET).");
+                    + config.memoryBudgetBytes() / 1_000_000 + " MB (LLMLB_MEMORY_BUDGET).").exception();
         }
         while (true) {
             ModelSlot victim;
@@ -133,10 +133,10 @@ public final class Residency {
                 }
                 List<ModelSlot> idle = idleByLeastRecentUse(slot);
                 if (idle.isEmpty()) {
-                    throw new ApiException(503, ApiException.SERVER_ERROR, "insufficient_memory", null,
+                    throw new Failure(Failure.Kind.UNAVAILABLE, "insufficient_memory",
                             "Model '" + slot.spec.id() + "' cannot be loaded now: every loaded model is busy and "
-                                    + "the node is at LLMLB_MAX_LOADED_MODELS or LLMLB_MEMORY_BUDGET.",
-                            Map.of("Retry-After", "10"));
+                                    + "the node is at LLMLB_MAX_LOADED_MODELS or LLMLB_MEMORY_BUDGET.")
+                            .retryAfter(10).exception();
                 }
                 victim = idle.get(0);
             }
@@ -209,9 +209,9 @@ public final class Residency {
         synchronized (slot) {
             if (!resident.sequences().tryAcquire()) {
                 if (slot.waiting >= queueSize) {
-                    throw new ApiException(429, "rate_limit_error", "queue_full", null, "Model '" + slot.spec.id()
-                            + "' has " + slot.waiting + " requests waiting already (LLMLB_QUEUE_SIZE); retry shortly.",
-                            Map.of("Retry-After", "1"));
+                    throw new Failure(Failure.Kind.OVERLOADED, "queue_full", "Model '" + slot.spec.id()
+                            + "' has " + slot.waiting + " requests waiting already (LLMLB_QUEUE_SIZE); retry shortly.")
+                            .retryAfter(1).exception();
                 }
                 slot.waiting++;
             } else {
@@ -227,7 +227,7 @@ public final class Residency {
                 slot.waiting--;
             }
             Thread.currentThread().interrupt();
-            throw ApiException.unavailable("interrupted", "The node is shutting down.", 5);
+            throw Failure.shuttingDown().exception();
         }
         synchronized (slot) {
             slot.waiting--;

@@ -3,7 +3,7 @@ package dev.llmlb.host.openai;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.llmlb.api.engine.ChatMessage;
 import dev.llmlb.api.engine.SamplingParams;
-import dev.llmlb.host.http.ApiException;
+import dev.llmlb.host.failure.FailureException;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -34,7 +34,7 @@ public record ChatCompletionRequest(String model, List<ChatMessage> messages, Op
         fields.singleChoice();
         fields.rejectIfTrue("logprobs", "logprobs are not supported by this node.");
         if (body.hasNonNull("tools") && body.get("tools").size() > 0) {
-            throw ApiException.unsupported("tools", "Tool calls are not supported by this node.");
+            throw FailureException.unsupported("tools", "Tool calls are not supported by this node.");
         }
         OptionalInt maxTokens = fields.integer("max_completion_tokens", 1);
         if (maxTokens.isEmpty()) {
@@ -47,27 +47,27 @@ public record ChatCompletionRequest(String model, List<ChatMessage> messages, Op
 
     private static List<ChatMessage> messages(JsonNode node) {
         if (node == null || node.isNull()) {
-            throw ApiException.invalid("messages", "Missing required parameter: 'messages'.");
+            throw FailureException.invalid("messages", "Missing required parameter: 'messages'.");
         }
         if (!node.isArray()) {
-            throw ApiException.invalid("messages", "Invalid type for 'messages': expected an array.");
+            throw FailureException.invalid("messages", "Invalid type for 'messages': expected an array.");
         }
         if (node.isEmpty()) {
-            throw ApiException.invalid("messages", "Invalid 'messages': expected at least one message.");
+            throw FailureException.invalid("messages", "Invalid 'messages': expected at least one message.");
         }
         List<ChatMessage> messages = new ArrayList<>();
         for (int i = 0; i < node.size(); i++) {
             String param = "messages[" + i + "]";
             JsonNode message = node.get(i);
             if (!message.isObject()) {
-                throw ApiException.invalid(param, "Invalid type for '" + param + "': expected an object.");
+                throw FailureException.invalid(param, "Invalid type for '" + param + "': expected an object.");
             }
             JsonNode role = message.get("role");
             if (role == null || role.isNull()) {
-                throw ApiException.invalid(param + ".role", "Missing required parameter: '" + param + ".role'.");
+                throw FailureException.invalid(param + ".role", "Missing required parameter: '" + param + ".role'.");
             }
             if (!role.isTextual() || !ROLES.contains(role.asText())) {
-                throw ApiException.invalid(param + ".role", "Invalid value for '" + param + ".role': "
+                throw FailureException.invalid(param + ".role", "Invalid value for '" + param + ".role': "
                         + role + "; supported values are 'system', 'developer', 'user', 'assistant' and 'tool'.");
             }
             String text = content(message.get("content"), param + ".content");
@@ -86,7 +86,7 @@ public record ChatCompletionRequest(String model, List<ChatMessage> messages, Op
             return content.asText();
         }
         if (!content.isArray()) {
-            throw ApiException.invalid(param, "Invalid type for '" + param + "': expected a string or an array of "
+            throw FailureException.invalid(param, "Invalid type for '" + param + "': expected a string or an array of "
                     + "content parts.");
         }
         StringBuilder text = new StringBuilder();
@@ -94,15 +94,15 @@ public record ChatCompletionRequest(String model, List<ChatMessage> messages, Op
             JsonNode part = content.get(p);
             String partParam = param + "[" + p + "]";
             if (!part.isObject() || !part.path("type").isTextual()) {
-                throw ApiException.invalid(partParam, "Invalid '" + partParam + "': expected {\"type\": \"text\", "
+                throw FailureException.invalid(partParam, "Invalid '" + partParam + "': expected {\"type\": \"text\", "
                         + "\"text\": ...}.");
             }
             if (!part.get("type").asText().equals("text")) {
-                throw ApiException.unsupported(partParam + ".type", "Content parts of type '"
+                throw FailureException.unsupported(partParam + ".type", "Content parts of type '"
                         + part.get("type").asText() + "' are not supported; only text.");
             }
             if (!part.path("text").isTextual()) {
-                throw ApiException.invalid(partParam + ".text", "Invalid type for '" + partParam
+                throw FailureException.invalid(partParam + ".text", "Invalid type for '" + partParam
                         + ".text': expected a string.");
             }
             text.append(part.get("text").asText());

@@ -2,7 +2,7 @@ package dev.llmlb.host.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.llmlb.api.engine.SamplingParams;
-import dev.llmlb.host.http.ApiException;
+import dev.llmlb.host.failure.FailureException;
 
 import java.util.List;
 import java.util.OptionalInt;
@@ -26,7 +26,7 @@ public record CompletionRequest(String model, String prompt, OptionalInt maxToke
         fields.rejectIfTrue("logprobs", "logprobs are not supported by this node.");
         fields.rejectIfTrue("best_of", "best_of is not supported by this node.");
         if (body.hasNonNull("suffix")) {
-            throw ApiException.unsupported("suffix", "suffix is not supported by this node.");
+            throw FailureException.unsupported("suffix", "suffix is not supported by this node.");
         }
         OptionalInt maxTokens = fields.integer("max_tokens", 1);
         boolean stream = fields.bool("stream", false);
@@ -37,7 +37,7 @@ public record CompletionRequest(String model, String prompt, OptionalInt maxToke
 
     private static String prompt(JsonNode node) {
         if (node == null || node.isNull()) {
-            throw ApiException.invalid("prompt", "Missing required parameter: 'prompt'.");
+            throw FailureException.invalid("prompt", "Missing required parameter: 'prompt'.");
         }
         if (node.isTextual()) {
             return node.asText();
@@ -46,9 +46,9 @@ public record CompletionRequest(String model, String prompt, OptionalInt maxToke
             return node.get(0).asText();
         }
         if (node.isArray() && node.size() > 1 && node.get(0).isTextual()) {
-            throw ApiException.unsupported("prompt", "Only one prompt per request is supported; send one request "
+            throw FailureException.unsupported("prompt", "Only one prompt per request is supported; send one request "
                     + "per prompt.");
         }
-        throw ApiException.invalid("prompt", "Invalid type for 'prompt': expected a string.");
+        throw FailureException.invalid("prompt", "Invalid type for 'prompt': expected a string.");
     }
 }

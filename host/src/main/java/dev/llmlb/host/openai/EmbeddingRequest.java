@@ -1,7 +1,7 @@
 package dev.llmlb.host.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.llmlb.host.http.ApiException;
+import dev.llmlb.host.failure.FailureException;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -22,36 +22,36 @@ public record EmbeddingRequest(String model, List<String> inputs, boolean base64
         JsonNode input = body.get("input");
         List<String> inputs = new ArrayList<>();
         if (input == null || input.isNull()) {
-            throw ApiException.invalid("input", "Missing required parameter: 'input'.");
+            throw FailureException.invalid("input", "Missing required parameter: 'input'.");
         } else if (input.isTextual()) {
             inputs.add(input.asText());
         } else if (input.isArray() && !input.isEmpty()) {
             for (int i = 0; i < input.size(); i++) {
                 if (!input.get(i).isTextual()) {
-                    throw ApiException.unsupported("input[" + i + "]", "Only string inputs are supported; token "
+                    throw FailureException.unsupported("input[" + i + "]", "Only string inputs are supported; token "
                             + "arrays are not.");
                 }
                 inputs.add(input.get(i).asText());
             }
         } else {
-            throw ApiException.invalid("input", "Invalid type for 'input': expected a string or a non-empty array "
+            throw FailureException.invalid("input", "Invalid type for 'input': expected a string or a non-empty array "
                     + "of strings.");
         }
         if (inputs.size() > MAX_INPUTS) {
-            throw ApiException.invalid("input", "Invalid 'input': at most " + MAX_INPUTS + " inputs.");
+            throw FailureException.invalid("input", "Invalid 'input': at most " + MAX_INPUTS + " inputs.");
         }
         for (int i = 0; i < inputs.size(); i++) {
             if (inputs.get(i).isEmpty()) {
-                throw ApiException.invalid(inputs.size() == 1 ? "input" : "input[" + i + "]",
+                throw FailureException.invalid(inputs.size() == 1 ? "input" : "input[" + i + "]",
                         "Invalid 'input': must not be empty.");
             }
         }
         String format = body.hasNonNull("encoding_format") ? body.get("encoding_format").asText() : "float";
         if (!format.equals("float") && !format.equals("base64")) {
-            throw ApiException.invalid("encoding_format", "Invalid 'encoding_format': use 'float' or 'base64'.");
+            throw FailureException.invalid("encoding_format", "Invalid 'encoding_format': use 'float' or 'base64'.");
         }
         if (body.hasNonNull("dimensions")) {
-            throw ApiException.unsupported("dimensions", "dimensions is not supported by this node.");
+            throw FailureException.unsupported("dimensions", "dimensions is not supported by this node.");
         }
         return new EmbeddingRequest(model, inputs, format.equals("base64"));
     }

@@ -1,7 +1,7 @@
 package dev.llmlb.host.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.llmlb.host.http.ApiException;
+import dev.llmlb.host.failure.FailureException;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -26,10 +26,10 @@ final class Fields {
     String requiredString(String name) {
         JsonNode value = present(name);
         if (value == null) {
-            throw ApiException.invalid(name, "Missing required parameter: '" + name + "'.");
+            throw FailureException.invalid(name, "Missing required parameter: '" + name + "'.");
         }
         if (!value.isTextual() || value.asText().isEmpty()) {
-            throw ApiException.invalid(name, "Invalid type for '" + name + "': expected a non-empty string.");
+            throw FailureException.invalid(name, "Invalid type for '" + name + "': expected a non-empty string.");
         }
         return value.asText();
     }
@@ -40,7 +40,7 @@ final class Fields {
             return fallback;
         }
         if (!value.isBoolean()) {
-            throw ApiException.invalid(name, "Invalid type for '" + name + "': expected a boolean.");
+            throw FailureException.invalid(name, "Invalid type for '" + name + "': expected a boolean.");
         }
         return value.asBoolean();
     }
@@ -51,11 +51,11 @@ final class Fields {
             return OptionalDouble.empty();
         }
         if (!value.isNumber()) {
-            throw ApiException.invalid(name, "Invalid type for '" + name + "': expected a number.");
+            throw FailureException.invalid(name, "Invalid type for '" + name + "': expected a number.");
         }
         double number = value.asDouble();
         if (number < min || number > max || Double.isNaN(number)) {
-            throw ApiException.invalid(name, "Invalid '" + name + "': " + number + " is not in [" + min + ", "
+            throw FailureException.invalid(name, "Invalid '" + name + "': " + number + " is not in [" + min + ", "
                     + max + "].");
         }
         return OptionalDouble.of(number);
@@ -67,10 +67,10 @@ final class Fields {
             return OptionalInt.empty();
         }
         if (!value.isIntegralNumber() || !value.canConvertToInt()) {
-            throw ApiException.invalid(name, "Invalid type for '" + name + "': expected an integer.");
+            throw FailureException.invalid(name, "Invalid type for '" + name + "': expected an integer.");
         }
         if (value.asInt() < min) {
-            throw ApiException.invalid(name, "Invalid '" + name + "': must be at least " + min + ", got "
+            throw FailureException.invalid(name, "Invalid '" + name + "': must be at least " + min + ", got "
                     + value.asInt() + ".");
         }
         return OptionalInt.of(value.asInt());
@@ -82,7 +82,7 @@ final class Fields {
             return OptionalLong.empty();
         }
         if (!value.isIntegralNumber() || !value.canConvertToLong()) {
-            throw ApiException.invalid(name, "Invalid type for '" + name + "': expected an integer.");
+            throw FailureException.invalid(name, "Invalid type for '" + name + "': expected an integer.");
         }
         return OptionalLong.of(value.asLong());
     }
@@ -101,14 +101,14 @@ final class Fields {
             return stops;
         }
         if (!value.isArray()) {
-            throw ApiException.invalid("stop", "Invalid type for 'stop': expected a string or an array of strings.");
+            throw FailureException.invalid("stop", "Invalid type for 'stop': expected a string or an array of strings.");
         }
         if (value.size() > 4) {
-            throw ApiException.invalid("stop", "Invalid 'stop': at most 4 sequences, got " + value.size() + ".");
+            throw FailureException.invalid("stop", "Invalid 'stop': at most 4 sequences, got " + value.size() + ".");
         }
         for (JsonNode item : value) {
             if (!item.isTextual()) {
-                throw ApiException.invalid("stop", "Invalid type for 'stop': expected strings.");
+                throw FailureException.invalid("stop", "Invalid type for 'stop': expected strings.");
             }
             if (!item.asText().isEmpty()) {
                 stops.add(item.asText());
@@ -121,7 +121,7 @@ final class Fields {
     void singleChoice() {
         OptionalInt n = integer("n", 1);
         if (n.isPresent() && n.getAsInt() != 1) {
-            throw ApiException.unsupported("n", "Only n=1 is supported; send separate requests for more choices.");
+            throw FailureException.unsupported("n", "Only n=1 is supported; send separate requests for more choices.");
         }
     }
 
@@ -132,15 +132,15 @@ final class Fields {
             return false;
         }
         if (!options.isObject()) {
-            throw ApiException.invalid("stream_options", "Invalid type for 'stream_options': expected an object.");
+            throw FailureException.invalid("stream_options", "Invalid type for 'stream_options': expected an object.");
         }
         if (!stream) {
-            throw ApiException.invalid("stream_options",
+            throw FailureException.invalid("stream_options",
                     "'stream_options' is only allowed when 'stream' is true.");
         }
         JsonNode include = options.get("include_usage");
         if (include != null && !include.isNull() && !include.isBoolean()) {
-            throw ApiException.invalid("stream_options.include_usage",
+            throw FailureException.invalid("stream_options.include_usage",
                     "Invalid type for 'stream_options.include_usage': expected a boolean.");
         }
         return include != null && include.asBoolean(false);
@@ -150,7 +150,7 @@ final class Fields {
     void rejectIfTrue(String name, String why) {
         JsonNode value = present(name);
         if (value != null && !(value.isBoolean() && !value.asBoolean()) && !(value.isNumber() && value.asInt() == 0)) {
-            throw ApiException.unsupported(name, why);
+            throw FailureException.unsupported(name, why);
         }
     }
 }

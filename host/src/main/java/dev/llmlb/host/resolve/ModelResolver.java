@@ -13,9 +13,9 @@ import dev.llmlb.host.download.DownloadException;
 import dev.llmlb.host.download.DownloadSettings;
 import dev.llmlb.host.download.DownloadedFile;
 import dev.llmlb.host.download.FileDownloader;
+import dev.llmlb.host.failure.Failure;
 import dev.llmlb.host.http.Json;
 import dev.llmlb.host.metrics.NodeMetrics;
-import dev.llmlb.host.models.ModelFailure;
 import dev.llmlb.host.plugins.PluginRegistry;
 
 import java.io.IOException;
@@ -81,10 +81,10 @@ public final class ModelResolver implements ModelFetcher, AutoCloseable {
     @Override
     public LocalModel fetch(ModelSpec spec, FetchListener listener) throws FetchException {
         if (config.offline()) {
-            throw failure(502, "HF_HUB_OFFLINE is set and the model is not on disk; unset it or copy the model "
+            throw failure(Failure.Kind.DOWNLOAD_FAILED, "HF_HUB_OFFLINE is set and the model is not on disk; unset it or copy the model "
                     + "into " + folder(spec), null);
         }
-        ModelSource source = plugins.source(spec.source()).orElseThrow(() -> failure(503,
+        ModelSource source = plugins.source(spec.source()).orElseThrow(() -> failure(Failure.Kind.UNAVAILABLE,
                 "no source plugin for '" + spec.source() + "' is installed", null));
         try {
             while (true) {
@@ -112,9 +112,9 @@ public final class ModelResolver implements ModelFetcher, AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw failure(503, "the node is shutting down", e);
+            throw failure(Failure.Kind.UNAVAILABLE, "the node is shutting down", e);
         } catch (IOException e) {
-            throw failure(502, "cannot write to " + folder(spec) + ": " + e.getMessage(), e);
+            throw failure(Failure.Kind.DOWNLOAD_FAILED, "cannot write to " + folder(spec) + ": " + e.getMessage(), e);
         }
     }
 
@@ -167,9 +167,9 @@ public final class ModelResolver implements ModelFetcher, AutoCloseable {
             try {
                 plan = source.plan(spec, context);
             } catch (PlanningException e) {
-                throw failure(502, e.getMessage(), e);
+                throw failure(Failure.Kind.DOWNLOAD_FAILED, e.getMessage(), e);
             } catch (RuntimeException e) {
-                throw failure(502, "the '" + spec.source() + "' source failed to plan: " + e, e);
+                throw failure(Failure.Kind.DOWNLOAD_FAILED, "the '" + spec.source() + "' source failed to plan: " + e, e);
             }
             if (plan instanceof FetchPlan.Complete complete) {
                 Manifest manifest = new Manifest(spec.id(), spec.source(), spec.repoId(), spec.revision(),
@@ -184,7 +184,7 @@ public final class ModelResolver implements ModelFetcher, AutoCloseable {
             for (RemoteFile file : step0) {
                 String problem = RelativePaths.problem(file.path());
                 if (problem != null) {
-                    throw failure(502, "the source planned an unsafe file name '" + file.path() + "' (" + problem
+                    throw failure(Failure.Kind.DOWNLOAD_FAILED, "the source planned an unsafe file name '" + file.path() + "' (" + problem
                             + "); refusing it", null);
                 }
                 if (!files.containsKey(file.path())) {
@@ -214,7 +214,8 @@ public final class ModelResolver implements ModelFetcher, AutoCloseable {
                     if (e.kind() == DownloadException.Kind.VERIFICATION_FAILED) {
                         metrics.verificationFailed();
                     }
-                    throw failure(e.kind() == DownloadException.Kind.NETWORK_TIMEOUT ? 504 : 502, e.reason(), e);
+                    throw failure(e.kind() == DownloadException.Kind.NETWORK_TIMEOUT ? Failure.Kind.TIMEOUT
+                    : Failure.Kind.DOWNLOAD_FAILED, e.reason(), e);
                 }
                 files.put(file.path(), new Manifest.FileEntry(file.path(), fetched.sizeBytes(), fetched.sha256()));
                 done += fetched.sizeBytes();
@@ -225,7 +226,7 @@ public final class ModelResolver implements ModelFetcher, AutoCloseable {
                 listener.downloading(done, total);
             }
         }
-        throw failure(502, "the '" + spec.source() + "' source did not finish planning in " + MAX_PLAN_STEPS
+        throw failure(Failure.Kind.DOWNLOAD_FAILED, "the '" + spec.source() + "' source did not finish planning in " + MAX_PLAN_STEPS
                 + " steps", null);
     }
 
@@ -237,14 +238,16 @@ public final class ModelResolver implements ModelFetcher, AutoCloseable {
         try {
             return new RemoteFile(file.path(), file.uri(), downloader.probeSize(file), file.sha256());
         } catch (DownloadException e) {
-            throw failure(e.kind() == DownloadException.Kind.NETWORK_TIMEOUT ? 504 : 502, e.reason(), e);
+            throw failure(e.kind() == DownloadException.Kind.NETWORK_TIMEOUT ? Failure.Kind.TIMEOUT
+                    : Failure.Kind.DOWNLOAD_FAILED, e.reason(), e);
         }
     }
 
-    private static FetchException failure(int status, String reason, Throwable cause) {
-        String message = status == 503 ? reason : "Failed to download model: " + reason;
-        return new FetchException(new ModelFailure(status, status == 503 ? "download_unavailable"
-                : "download_failed", message), cause);
+    private static FetchException failure(Failure.Kind kind, String reason, Throwable cause) {
+        Failure failure = kind == Failure.Kind.UNAVAILABLE
+                ? Failure.unavailable("download_unavailable", reason, 30)
+                : new Failure(kind, "download_failed", "Failed to download model: " + reason);
+        return new FetchException(failure, cause);
     }
 
     @Override

@@ -1,0 +1,7 @@
+package dev.llmlb.host.failure;
+
+/** An exception that already says, as a {@link Failure}, what went wrong. */
+public interface CarriesFailure {
+
+    Failure failure();
+}
