@@ -6,6 +6,7 @@ import dev.llmlb.host.config.EnvFile;
 import dev.llmlb.host.config.NodeConfig;
 import dev.llmlb.host.config.Settings;
 import dev.llmlb.host.http.ApiKeys;
+import dev.llmlb.host.http.ClientWatch;
 import dev.llmlb.host.http.HealthApi;
 import dev.llmlb.host.http.NodeApi;
 import dev.llmlb.host.http.NodeHeaders;
@@ -16,8 +17,7 @@ import dev.llmlb.host.http.Router;
 import dev.llmlb.host.http.SystemApi;
 import dev.llmlb.host.inference.Generator;
 import dev.llmlb.host.metrics.NodeMetrics;
-import dev.llmlb.host.models.ModelManager;
-import dev.llmlb.host.models.Residency;
+import dev.llmlb.host.models.ModelLifecycle;
 import dev.llmlb.host.plugins.PluginRegistry;
 import io.helidon.webserver.WebServer;
 
@@ -38,17 +38,19 @@ public final class Node implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Node.class.getName());
 
     private final NodeParts parts;
-    private final ModelManager models;
+    private final ModelLifecycle models;
     private final Generator generator;
+    private final ClientWatch clients;
     private final Readiness readiness;
     private final WebServer server;
     private final ScheduledExecutorService housekeeping;
 
-    private Node(NodeParts parts, ModelManager models, Generator generator, Readiness readiness, WebServer server,
-                 ScheduledExecutorService housekeeping) {
+    private Node(NodeParts parts, ModelLifecycle models, Generator generator, ClientWatch clients,
+                 Readiness readiness, WebServer server, ScheduledExecutorService housekeeping) {
         this.parts = parts;
         this.models = models;
         this.generator = generator;
+        this.clients = clients;
         this.readiness = readiness;
         this.server = server;
         this.housekeeping = housekeeping;
@@ -82,15 +84,16 @@ public final class Node implements AutoCloseable {
                 LOG.log(Level.WARNING, "No API key is configured (LLMLB_API_KEYS); the development key ''{0}'' is "
                         + "accepted. Set LLMLB_API_KEYS before exposing this node.", NodeConfig.DEVELOPMENT_KEY);
             }
-            ModelManager models = new ModelManager(config, catalog, plugins, parts.resolver(),
-                    new Residency(config, options.gpus()), metrics);
+            ModelLifecycle models = new ModelLifecycle(config, catalog, plugins, parts.resolver(), options.gpus(),
+                    metrics);
             Generator generator = new Generator(metrics);
+            ClientWatch clients = new ClientWatch();
             Readiness readiness = new Readiness();
             AtomicReference<String> nodeName = new AtomicReference<>(config.nodeName());
             var routing = Router.build(new ApiKeys(config.acceptedKeys()),
                     new NodeHeaders(nodeName::get, readiness), metrics,
                     new HealthApi(readiness, metrics)::register,
-                    new OpenAiApi(catalog, models, generator, new RequestBodies(config.maxBodyBytes()))::register,
+                    new OpenAiApi(catalog, models, generator, clients, new RequestBodies(config.maxBodyBytes()))::register,
                     new NodeApi(catalog, models, plugins)::register,
                     new SystemApi(config, models, plugins, options.gpus(), readiness)::register);
             WebServer server = WebServer.builder()
@@ -108,7 +111,7 @@ public final class Node implements AutoCloseable {
             readiness.started();
             LOG.log(Level.INFO, "llmlb-node listening on http://{0}:{1} with {2} models in {3}", config.bind(),
                     Integer.toString(server.port()), catalog.models().size(), config.catalogFile());
-            return new Node(parts, models, generator, readiness, server, housekeeping);
+            return new Node(parts, models, generator, clients, readiness, server, housekeeping);
         } catch (RuntimeException e) {
             parts.close();
             throw e;
@@ -131,7 +134,7 @@ public final class Node implements AutoCloseable {
         return parts.config();
     }
 
-    public ModelManager models() {
+    public ModelLifecycle models() {
         return models;
     }
 
@@ -154,9 +157,10 @@ public final class Node implements AutoCloseable {
      */
     public void drainAndStop(Duration grace) {
         readiness.draining();
-        LOG.log(Level.INFO, "Draining: waiting up to {0} for {1} requests", grace, models.activeRequests());
+        ModelLifecycle.Load load = models.load();
+        LOG.log(Level.INFO, "Draining: waiting up to {0} for {1} requests", grace, load.running() + load.queued());
         long deadline = System.nanoTime() + grace.toNanos();
-        while (models.activeRequests() > 0 && System.nanoTime() < deadline) {
+        while (!models.isIdle() && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(100);
             } catch (InterruptedException e) {
@@ -172,6 +176,7 @@ public final class Node implements AutoCloseable {
         readiness.draining();
         housekeeping.shutdownNow();
         server.stop();
+        clients.close();
         generator.close();
         models.close();
         parts.close();

@@ -66,12 +66,12 @@ public record Failure(Kind kind, String code, String message, String param, long
         return new FailureException(this);
     }
 
-    /** Whether a later attempt may succeed without the request changing. */
+    /**
+     * Whether the failure is a passing refusal (a full queue, a node shutting down, a hub that asks to retry) rather
+     * than something wrong with the model that its status should keep showing.
+     */
     public boolean isTemporary() {
-        return switch (kind) {
-            case OVERLOADED, UNAVAILABLE, TIMEOUT -> true;
-            default -> retryAfterSeconds > 0;
-        };
+        return kind == Kind.OVERLOADED || retryAfterSeconds > 0;
     }
 
     /** A request field that is missing or wrong. */

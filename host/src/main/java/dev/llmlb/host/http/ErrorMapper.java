@@ -54,6 +54,19 @@ public final class ErrorMapper {
                 ? DEFAULT_RETRY_AFTER_SECONDS : 0;
     }
 
+    /**
+     * The failure as the client of request {@code requestId} is told: a failure of the node or an engine names the
+     * request, so that its report can be matched to the node's log.
+     */
+    public static Failure forRequest(Failure failure, String requestId) {
+        if (failure.kind() != Failure.Kind.ENGINE_ERROR && failure.kind() != Failure.Kind.INTERNAL
+                || failure.message().contains(requestId)) {
+            return failure;
+        }
+        return new Failure(failure.kind(), failure.code(), failure.message() + " (request id " + requestId + ")",
+                failure.param(), failure.retryAfterSeconds());
+    }
+
     /** The OpenAI error body. */
     public static ObjectNode body(Failure failure) {
         ObjectNode error = Json.object();

@@ -6,7 +6,7 @@ import dev.llmlb.api.ModelSpec;
 import dev.llmlb.host.catalog.Catalog;
 import dev.llmlb.host.failure.Failure;
 import dev.llmlb.host.failure.FailureException;
-import dev.llmlb.host.models.ModelManager;
+import dev.llmlb.host.models.ModelLifecycle;
 import dev.llmlb.host.models.ModelStatus;
 import dev.llmlb.host.plugins.PluginRegistry;
 import io.helidon.webserver.http.HttpRouting;
@@ -21,10 +21,10 @@ import java.util.Optional;
 public final class NodeApi {
 
     private final Catalog catalog;
-    private final ModelManager models;
+    private final ModelLifecycle models;
     private final PluginRegistry plugins;
 
-    public NodeApi(Catalog catalog, ModelManager models, PluginRegistry plugins) {
+    public NodeApi(Catalog catalog, ModelLifecycle models, PluginRegistry plugins) {
         this.catalog = catalog;
         this.models = models;
         this.plugins = plugins;
@@ -75,17 +75,13 @@ public final class NodeApi {
             throw f.exception();
         });
         boolean local = models.isLocal(spec);
-        models.ensureLocal(spec);
+        models.pull(spec);
         Responses.json(res, local ? 200 : 202, models.status(spec));
     }
 
     private void delete(ServerRequest req, ServerResponse res) {
         ModelSpec spec = spec(req);
-        try {
-            models.delete(spec);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        models.delete(spec);
         ObjectNode body = Json.object();
         body.put("id", spec.id());
         body.put("object", "model");

@@ -5,14 +5,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmlb.api.ModelSpec;
 import dev.llmlb.api.engine.EmbeddingResult;
 import dev.llmlb.api.engine.Prompt;
-import dev.llmlb.api.engine.SamplingParams;
 import dev.llmlb.host.catalog.Catalog;
 import dev.llmlb.host.failure.Failure;
 import dev.llmlb.host.failure.FailureException;
+import dev.llmlb.host.inference.ClientGoneException;
 import dev.llmlb.host.inference.Generator;
 import dev.llmlb.host.inference.Outcome;
+import dev.llmlb.host.models.Cancellation;
 import dev.llmlb.host.models.Lease;
-import dev.llmlb.host.models.ModelManager;
+import dev.llmlb.host.models.ModelLifecycle;
 import dev.llmlb.host.openai.ChatCompletionRequest;
 import dev.llmlb.host.openai.CompletionRequest;
 import dev.llmlb.host.openai.EmbeddingRequest;
@@ -26,8 +27,6 @@ import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Base64;
-import java.util.List;
-import java.util.OptionalInt;
 import java.util.UUID;
 
 /** The OpenAI-compatible routes under {@code /v1}. */
@@ -36,15 +35,18 @@ public final class OpenAiApi {
     private static final System.Logger LOG = System.getLogger(OpenAiApi.class.getName());
 
     private final Catalog catalog;
-    private final ModelManager models;
+    private final ModelLifecycle models;
     private final Generator generator;
+    private final ClientWatch clients;
     private final RequestBodies bodies;
     private final long startedAt = System.currentTimeMillis() / 1000;
 
-    public OpenAiApi(Catalog catalog, ModelManager models, Generator generator, RequestBodies bodies) {
+    public OpenAiApi(Catalog catalog, ModelLifecycle models, Generator generator, ClientWatch clients,
+                     RequestBodies bodies) {
         this.catalog = catalog;
         this.models = models;
         this.generator = generator;
+        this.clients = clients;
         this.bodies = bodies;
     }
 
@@ -98,64 +100,80 @@ public final class OpenAiApi {
     private void chat(ServerRequest req, ServerResponse res) {
         ChatCompletionRequest chat = ChatCompletionRequest.parse(bodies.readObject(req));
         ModelSpec spec = spec(chat.model());
-        String id = "chatcmpl-" + randomId();
-        long created = System.currentTimeMillis() / 1000;
-        Prompt prompt = new Prompt.Chat(chat.messages());
-        try (Lease lease = models.acquire(spec)) {
-            if (!chat.stream()) {
-                Outcome outcome = generator.generate(spec.id(), lease.model(), prompt, chat.maxTokens(),
-                        chat.sampling(), chat.stop(), text -> { });
-                ObjectNode body = envelope(id, "chat.completion", created, spec.id());
-                ObjectNode choice = body.putArray("choices").addObject();
-                choice.put("index", 0);
-                ObjectNode message = choice.putObject("message");
-                message.put("role", "assistant");
-                message.put("content", outcome.text());
-                choice.putNull("logprobs");
-                choice.put("finish_reason", outcome.finishReason());
-                body.set("usage", usage(outcome));
-                Responses.json(res, body);
-                return;
-            }
-            stream(req, res, lease, new Generation(prompt, chat.maxTokens(), chat.sampling(), chat.stop()), id,
-                    created, spec.id(), chat.includeUsage(), true);
-        }
+        Generator.Request generation = new Generator.Request(new Prompt.Chat(chat.messages()), chat.maxTokens(),
+                chat.sampling(), chat.stop());
+        serve(req, res, spec, generation, chat.stream(), new Answer("chatcmpl-", "chat.completion",
+                "chat.completion.chunk", true, chat.includeUsage(), ""));
     }
 
     private void complete(ServerRequest req, ServerResponse res) {
         CompletionRequest completion = CompletionRequest.parse(bodies.readObject(req));
         ModelSpec spec = spec(completion.model());
-        String id = "cmpl-" + randomId();
+        Generator.Request generation = new Generator.Request(new Prompt.Text(completion.prompt()),
+                completion.maxTokens(), completion.sampling(), completion.stop());
+        serve(req, res, spec, generation, completion.stream(), new Answer("cmpl-", "text_completion",
+                "text_completion", false, completion.includeUsage(), completion.echo() ? completion.prompt() : ""));
+    }
+
+    /**
+     * How an endpoint answers: the id prefix and object names, whether choices carry a chat {@code message} or a
+     * completion's {@code text}, whether a streamed answer ends with usage, and text echoed before the answer.
+     */
+    private record Answer(String idPrefix, String object, String chunkObject, boolean chat, boolean includeUsage,
+                          String echo) {
+    }
+
+    /**
+     * Leases the model, generates and answers, as one JSON object or as a stream. The request is cancelled when its
+     * client leaves, while it waits or while it generates; the lease is released once the engine has returned.
+     */
+    private void serve(ServerRequest req, ServerResponse res, ModelSpec spec, Generator.Request generation,
+                       boolean stream, Answer answer) {
+        String id = answer.idPrefix() + randomId();
         long created = System.currentTimeMillis() / 1000;
-        Prompt prompt = new Prompt.Text(completion.prompt());
-        try (Lease lease = models.acquire(spec)) {
-            if (!completion.stream()) {
-                Outcome outcome = generator.generate(spec.id(), lease.model(), prompt, completion.maxTokens(),
-                        completion.sampling(), completion.stop(), text -> { });
-                ObjectNode body = envelope(id, "text_completion", created, spec.id());
-                ObjectNode choice = body.putArray("choices").addObject();
-                choice.put("text", completion.echo() ? completion.prompt() + outcome.text() : outcome.text());
-                choice.put("index", 0);
-                choice.putNull("logprobs");
-                choice.put("finish_reason", outcome.finishReason());
-                body.set("usage", usage(outcome));
-                Responses.json(res, body);
+        Cancellation cancellation = new Cancellation();
+        try (AutoCloseable watch = clients.watch(req, cancellation);
+             Lease lease = models.acquire(spec, cancellation)) {
+            if (stream) {
+                stream(res, lease, generation, cancellation, id, created, answer, RequestIds.of(req));
                 return;
             }
-            stream(req, res, lease, new Generation(prompt, completion.maxTokens(), completion.sampling(),
-                    completion.stop()), id, created, spec.id(), completion.includeUsage(), false);
+            Outcome outcome = generator.generate(lease, generation, cancellation, text -> { });
+            ObjectNode body = envelope(id, answer.object(), created, spec.id());
+            ObjectNode choice = body.putArray("choices").addObject();
+            choice.put("index", 0);
+            if (answer.chat()) {
+                ObjectNode message = choice.putObject("message");
+                message.put("role", "assistant");
+                message.put("content", outcome.text());
+            } else {
+                choice.put("text", answer.echo() + outcome.text());
+            }
+            choice.putNull("logprobs");
+            choice.put("finish_reason", outcome.finishReason());
+            body.set("usage", usage(outcome));
+            Responses.json(res, body);
+        } catch (ClientGoneException e) {
+            LOG.log(Level.INFO, "Request for {0} ended early: {1}; generation stopped", spec.id(), e.getMessage());
+        } catch (FailureException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
     }
 
     /**
      * Streams a completion: one id for every chunk, the role in the first chat delta, {@code finish_reason} only
-     * in the last choice chunk, usage in a final chunk when asked for, then {@code [DONE]}.
+     * in the last choice chunk, usage in a final chunk when asked for, then {@code [DONE]}. A failure after the
+     * stream has started is sent as an error event, and the stream still ends with {@code [DONE]}.
      */
-    private void stream(ServerRequest req, ServerResponse res, Lease lease, Generation params, String id,
-                        long created, String model, boolean includeUsage, boolean chat) {
-        String object = chat ? "chat.completion.chunk" : "text_completion";
+    private void stream(ServerResponse res, Lease lease, Generator.Request generation, Cancellation cancellation,
+                        String id, long created, Answer answer, String requestId) throws IOException {
+        String model = lease.modelId();
+        String object = answer.chunkObject();
+        boolean includeUsage = answer.includeUsage();
         try (SseStream sse = new SseStream(res)) {
-            if (chat) {
+            if (answer.chat()) {
                 ObjectNode first = chunk(id, object, created, model, includeUsage);
                 ObjectNode delta = first.withArray("choices").addObject();
                 delta.put("index", 0);
@@ -165,20 +183,22 @@ public final class OpenAiApi {
                 delta.putNull("logprobs");
                 delta.putNull("finish_reason");
                 sse.send(first);
+            } else if (!answer.echo().isEmpty()) {
+                sse.send(textChunk(id, object, created, model, includeUsage, false, answer.echo()));
             }
             Outcome outcome;
             try {
-                outcome = generator.generate(model, lease.model(), params.prompt(), params.maxTokens(),
-                        params.sampling(), params.stop(),
-                        text -> sse.send(textChunk(id, object, created, model, includeUsage, chat, text)));
+                outcome = generator.generate(lease, generation, cancellation,
+                        text -> sse.send(textChunk(id, object, created, model, includeUsage, answer.chat(), text)));
             } catch (FailureException e) {
-                sse.send(ErrorMapper.body(e.failure()));
+                sse.send(ErrorMapper.body(ErrorMapper.forRequest(e.failure(), requestId)));
+                sse.done();
                 return;
             }
             ObjectNode last = chunk(id, object, created, model, includeUsage);
             ObjectNode choice = last.withArray("choices").addObject();
             choice.put("index", 0);
-            if (chat) {
+            if (answer.chat()) {
                 choice.putObject("delta");
             } else {
                 choice.put("text", "");
@@ -194,7 +214,7 @@ public final class OpenAiApi {
             }
             sse.done();
         } catch (IOException | UncheckedIOException e) {
-            LOG.log(Level.INFO, "Client left during the stream of {0}; generation stopped", model);
+            throw new ClientGoneException("the client closed the connection");
         }
     }
 
@@ -226,12 +246,18 @@ public final class OpenAiApi {
         EmbeddingRequest embedding = EmbeddingRequest.parse(bodies.readObject(req));
         ModelSpec spec = spec(embedding.model());
         EmbeddingResult result;
-        try (Lease lease = models.acquire(spec)) {
+        Cancellation cancellation = new Cancellation();
+        try (AutoCloseable watch = clients.watch(req, cancellation);
+             Lease lease = models.acquire(spec, cancellation)) {
             if (!lease.model().info().supportsEmbeddings()) {
                 throw new Failure(Failure.Kind.INVALID_INPUT, "embeddings_unsupported",
                         "Model '" + spec.id() + "' does not produce embeddings.", "model", 0).exception();
             }
-            result = generator.embed(lease.model(), embedding.inputs());
+            result = generator.embed(lease, embedding.inputs());
+        } catch (FailureException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
         ObjectNode body = Json.object();
         body.put("object", "list");
@@ -274,10 +300,6 @@ public final class OpenAiApi {
         usage.put("completion_tokens", outcome.completionTokens());
         usage.put("total_tokens", outcome.totalTokens());
         return usage;
-    }
-
-    /** What to generate, as both endpoints ask for it. */
-    private record Generation(Prompt prompt, OptionalInt maxTokens, SamplingParams sampling, List<String> stop) {
     }
 
     private static String randomId() {

@@ -35,7 +35,8 @@ public final class Router {
         }
         routing.any((req, res) -> Responses.error(res, new Failure(Failure.Kind.NOT_FOUND, "unknown_url",
                 "Invalid URL (" + req.prologue().method().text() + " " + req.path().path() + ").")));
-        routing.error(FailureException.class, (req, res, e) -> Responses.error(res, e.failure()));
+        routing.error(FailureException.class, (req, res, e) -> Responses.error(res,
+                ErrorMapper.forRequest(e.failure(), RequestIds.of(req))));
         routing.error(HttpException.class, Router::httpError);
         routing.error(Throwable.class, Router::internalError);
         return routing;
@@ -61,6 +62,6 @@ public final class Router {
             failure = new Failure(Failure.Kind.INTERNAL, "internal_error", "The node failed to handle the request "
                     + "(request id " + id + "); its log has the details.");
         }
-        Responses.error(res, failure);
+        Responses.error(res, ErrorMapper.forRequest(failure, RequestIds.of(req)));
     }
 }

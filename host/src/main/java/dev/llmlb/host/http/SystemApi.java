@@ -3,7 +3,7 @@ package dev.llmlb.host.http;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmlb.host.config.NodeConfig;
-import dev.llmlb.host.models.ModelManager;
+import dev.llmlb.host.models.ModelLifecycle;
 import dev.llmlb.host.models.ModelStatus;
 import dev.llmlb.host.plugins.PluginRegistry;
 import dev.llmlb.host.system.GpuProbe;
@@ -27,13 +27,13 @@ public final class SystemApi {
             .orElse("dev");
 
     private final NodeConfig config;
-    private final ModelManager models;
+    private final ModelLifecycle models;
     private final PluginRegistry plugins;
     private final GpuProbe gpus;
     private final Readiness readiness;
     private final long startedMillis = System.currentTimeMillis();
 
-    public SystemApi(NodeConfig config, ModelManager models, PluginRegistry plugins, GpuProbe gpus,
+    public SystemApi(NodeConfig config, ModelLifecycle models, PluginRegistry plugins, GpuProbe gpus,
                      Readiness readiness) {
         this.config = config;
         this.models = models;
@@ -49,7 +49,7 @@ public final class SystemApi {
 
     /** {@code offline} while starting or draining; {@code busy} while requests wait for a free sequence. */
     private void health(ServerRequest req, ServerResponse res) {
-        ModelManager.Load load = models.load();
+        ModelLifecycle.Load load = models.load();
         String status = !readiness.isReady() ? "offline" : load.queued() > 0 ? "busy" : "online";
         ObjectNode body = Json.object();
         body.put("status", status);
@@ -59,6 +59,9 @@ public final class SystemApi {
         requests.put("running", load.running());
         requests.put("queued", load.queued());
         requests.put("queue_limit_per_model", config.queueSize());
+        requests.put("queue_limit", config.maxQueued());
+        // Batch occupancy: sequences running over the sequences the loaded models can run at once.
+        requests.put("sequences", load.sequences());
         body.put("downloading_models", load.downloading());
         ArrayNode loaded = body.putArray("loaded_models");
         for (ModelStatus model : models.loaded()) {
@@ -67,6 +70,8 @@ public final class SystemApi {
             entry.put("engine", model.engine());
             entry.put("device", model.device());
             entry.put("memory_bytes", model.memoryBytes());
+            entry.put("running", model.running());
+            entry.put("parallel_sequences", model.parallelSequences());
         }
         ObjectNode memory = body.putObject("memory");
         memory.put("total_bytes", osBean().getTotalMemorySize());

@@ -11,26 +11,31 @@ import dev.llmlb.host.failure.Failure;
 import dev.llmlb.host.failure.FailureException;
 import dev.llmlb.host.failure.Failures;
 import dev.llmlb.host.metrics.NodeMetrics;
+import dev.llmlb.host.models.Cancellation;
+import dev.llmlb.host.models.Lease;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Runs generations on platform threads (engines spend their time in native code, which would pin the carrier of
  * a virtual thread) and hands the text back to the request's own thread, which writes it to the client. Stop
- * sequences are applied here, the same for every engine. A client that goes away stops the generation at the
- * next token.
+ * sequences are applied here, the same for every engine.
+ *
+ * <p>A request that is cancelled (its client left, or the node stops) stops its generation at the next token.
+ * Either way this call returns only once the engine has returned, so the caller may release the model's lease
+ * when it returns and not before.
  */
 public final class Generator implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(Generator.class.getName());
 
     private final ExecutorService threads = Executors.newCachedThreadPool(
             Thread.ofPlatform().name("generate-", 0).daemon(true).factory());
@@ -38,6 +43,10 @@ public final class Generator implements AutoCloseable {
 
     public Generator(NodeMetrics metrics) {
         this.metrics = metrics;
+    }
+
+    /** What to generate, as the OpenAI endpoints ask for it. */
+    public record Request(Prompt prompt, OptionalInt maxTokens, SamplingParams sampling, List<String> stops) {
     }
 
     private sealed interface Event {
@@ -52,22 +61,22 @@ public final class Generator implements AutoCloseable {
     /**
      * Generates, calling {@code out} with each piece of text on the calling thread.
      *
-     * @param maxTokens the client's limit; empty to fill the context
-     * @throws FailureException         for a prompt too long for the context (400) or an engine failure (500)
-     * @throws UncheckedIOException when {@code out} failed (the client left); generation was stopped
+     * @throws FailureException    for a request the engine refuses (400) or an engine failure (500)
+     * @throws ClientGoneException when the request was cancelled or {@code out} failed (the client left); the
+     *                             generation has stopped
      */
-    public Outcome generate(String modelId, LoadedModel model, Prompt prompt, OptionalInt maxTokens,
-                            SamplingParams sampling, List<String> stops, TextConsumer out) {
+    public Outcome generate(Lease lease, Request request, Cancellation cancellation, TextConsumer out) {
         long started = System.nanoTime();
-        int limit = maxTokens.orElseGet(() -> defaultLimit(model, prompt));
-        GenerationRequest request = new GenerationRequest(prompt, limit, sampling);
-        StopMatcher matcher = new StopMatcher(stops);
+        String modelId = lease.modelId();
+        LoadedModel model = lease.model();
+        StopMatcher matcher = new StopMatcher(request.stops());
         BlockingQueue<Event> events = new LinkedBlockingQueue<>();
-        AtomicBoolean clientGone = new AtomicBoolean();
         threads.execute(() -> {
             try {
-                GenerationResult result = model.generate(request, piece -> {
-                    if (clientGone.get()) {
+                int limit = request.maxTokens().orElseGet(() -> roomLeft(model, request.prompt()));
+                GenerationRequest generation = new GenerationRequest(request.prompt(), limit, request.sampling());
+                GenerationResult result = model.generate(generation, piece -> {
+                    if (cancellation.isCancelled()) {
                         return false;
                     }
                     String ready = matcher.push(piece);
@@ -82,80 +91,100 @@ public final class Generator implements AutoCloseable {
             }
         });
         StringBuilder sent = new StringBuilder();
-        IOException failure = null;
+        boolean interrupted = false;
         while (true) {
             Event event;
             try {
                 event = events.take();
             } catch (InterruptedException e) {
-                clientGone.set(true);
-                Thread.currentThread().interrupt();
-                throw new UncheckedIOException(new IOException("interrupted"));
+                // The node is stopping: end the generation, but still wait for the engine to return.
+                interrupted = true;
+                cancellation.cancel("the node is shutting down");
+                continue;
             }
             if (event instanceof Text text) {
                 if (sent.isEmpty()) {
                     metrics.firstToken(modelId, System.nanoTime() - started);
                 }
-                if (failure == null) {
-                    try {
-                        out.accept(text.text());
-                        sent.append(text.text());
-                    } catch (IOException e) {
-                        failure = e;
-                        clientGone.set(true);
-                    }
+                if (!cancellation.isCancelled() && write(out, text.text(), cancellation)) {
+                    sent.append(text.text());
                 }
                 continue;
             }
             Done done = (Done) event;
-            if (failure != null) {
-                throw new UncheckedIOException(failure);
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
             if (done.failure() != null) {
-                throw toApi(done.failure());
-            }
-            String rest = matcher.flush();
-            if (!rest.isEmpty()) {
-                try {
-                    out.accept(rest);
-                    sent.append(rest);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
+                throw failure(modelId, done.failure());
             }
             GenerationResult result = done.result();
             metrics.tokens(modelId, result.promptTokens(), result.completionTokens());
+            if (cancellation.isCancelled()) {
+                throw new ClientGoneException(cancellation.reason());
+            }
+            String rest = matcher.flush();
+            if (!rest.isEmpty() && write(out, rest, cancellation)) {
+                sent.append(rest);
+            }
+            if (cancellation.isCancelled()) {
+                throw new ClientGoneException(cancellation.reason());
+            }
             String finish = result.finishReason() == GenerationResult.FinishReason.LENGTH && !matcher.matched()
                     ? "length" : "stop";
             return new Outcome(finish, sent.toString(), result.promptTokens(), result.completionTokens());
         }
     }
 
-    private static int defaultLimit(LoadedModel model, Prompt prompt) {
+    /** Writes to the client; a failed write means it left, which cancels the request. */
+    private static boolean write(TextConsumer out, String text, Cancellation cancellation) {
+        try {
+            out.accept(text);
+            return true;
+        } catch (IOException | UncheckedIOException e) {
+            cancellation.cancel("the client closed the connection");
+            return false;
+        }
+    }
+
+    private static int roomLeft(LoadedModel model, Prompt prompt) {
         int promptTokens = model.countPromptTokens(prompt);
         int room = model.info().contextLength() - promptTokens;
         if (room < 1) {
-            throw toApi(new ContextLengthExceededException(promptTokens, model.info().contextLength()));
+            throw new ContextLengthExceededException(promptTokens, model.info().contextLength());
         }
         return room;
     }
 
-    /** Embeds on a platform thread. */
-    public EmbeddingResult embed(LoadedModel model, List<String> inputs) {
-        Future<EmbeddingResult> future = threads.submit(() -> model.embed(inputs));
-        try {
-            return future.get();
-        } catch (ExecutionException e) {
-            throw toApi(e.getCause());
-        } catch (InterruptedException e) {
-            future.cancel(true);
-            Thread.currentThread().interrupt();
-            throw Failure.shuttingDown().exception();
+    private static FailureException failure(String modelId, Throwable thrown) {
+        Failure failure = Failures.of(thrown);
+        if (!Failures.isExpected(thrown)) {
+            LOG.log(Level.ERROR, "Model " + modelId + " failed to generate", thrown);
+            failure = new Failure(Failure.Kind.ENGINE_ERROR, "engine_error", "The engine failed while generating "
+                    + "with model '" + modelId + "'; the node's log has the details.");
         }
+        return failure.exception();
     }
 
-    static FailureException toApi(Throwable failure) {
-        return failure instanceof FailureException f ? f : Failures.of(failure).exception();
+    /** Embeds on a platform thread; returns once the engine has. */
+    public EmbeddingResult embed(Lease lease, List<String> inputs) {
+        var future = threads.submit(() -> lease.model().embed(inputs));
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return future.get();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw failure(lease.modelId(), e.getCause());
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     @Override

@@ -22,6 +22,24 @@ public interface ModelFetcher {
     /** The model's folder. */
     Path folder(ModelSpec spec);
 
-    /** Removes the model's files, partial downloads included. */
-    void delete(ModelSpec spec) throws IOException;
+    /**
+     * Removes the model's files, partial downloads included.
+     *
+     * @throws FetchException when another process downloads or serves the model (kind {@code CONFLICT})
+     */
+    void delete(ModelSpec spec) throws IOException, FetchException;
+
+    /**
+     * Marks the model's files as in use by this process until the handle is closed, so that another process does
+     * not delete them meanwhile.
+     */
+    default InUse markInUse(ModelSpec spec) {
+        return () -> { };
+    }
+
+    /** This process's mark on a model's files. */
+    interface InUse extends AutoCloseable {
+        @Override
+        void close();
+    }
 }

@@ -233,10 +233,10 @@ class HttpApiTest {
     }
 
     @Test
-    void anUnexpectedFailureIs500WithARequestIdAndNoStackTrace() {
+    void anUnexpectedEngineFailureIs500WithARequestIdAndNoStackTrace() {
         TestClient.Response response = node.client().post("/v1/chat/completions",
                 "{\"model\": \"echo\", \"messages\": [{\"role\": \"user\", \"content\": \"BOOM\"}]}");
-        assertError(response, 500, "server_error", "internal_error");
+        assertError(response, 500, "server_error", "engine_error");
         String requestId = response.header("X-Request-Id").orElseThrow();
         assertTrue(json(response.body()).get("error").get("message").asText().contains(requestId));
     }

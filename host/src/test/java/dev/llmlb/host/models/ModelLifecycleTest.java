@@ -154,7 +154,7 @@ class ModelLifecycleTest {
                 events.addAll(stream.rest());
             }
         });
-        Wait.until("the stream is running", Duration.ofSeconds(5), () -> node.node().models().activeRequests() > 0);
+        Wait.until("the stream is running", Duration.ofSeconds(5), () -> !node.node().models().isIdle());
         Thread drain = Thread.ofVirtual().start(() -> node.node().drainAndStop(Duration.ofSeconds(10)));
         Wait.until("readiness turns", Duration.ofSeconds(5), () -> node.client(null).get("/ready").status() == 503
                 || !drain.isAlive());
