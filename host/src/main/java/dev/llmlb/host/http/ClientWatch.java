@@ -7,6 +7,9 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -22,8 +25,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * queue or builds a non-streaming answer writes nothing until the end: without this, its generation would run to
  * the end for nobody. Helidon reads nothing from a connection while a handler runs, so the node asks the kernel:
  * every {@value #POLL_MILLIS} ms, while requests are watched, it reads the TCP connection table
- * ({@code /proc/net/tcp} and {@code tcp6}); a watched connection that is no longer {@code ESTABLISHED} (the client
- * sent FIN, or reset it) cancels its request. Where that table does not exist (not Linux), only failed writes tell.
+ * ({@code /proc/net/tcp} and {@code tcp6}); a watched connection listed in another state than {@code ESTABLISHED}
+ * (the client sent FIN) cancels its request, and so does one missing from two readings in a row (the client reset
+ * it): the kernel builds the table as it is read, so a connection can be missed by one reading while others come and
+ * go. Where that table does not exist (not Linux), only failed writes tell.
  */
 public final class ClientWatch implements AutoCloseable {
 
@@ -34,6 +39,8 @@ public final class ClientWatch implements AutoCloseable {
 
     /** Each watched request's connection, in every form the tables may list it under. */
     private final Map<Cancellation, List<Connection>> watched = new ConcurrentHashMap<>();
+    /** Watched requests whose connection the last reading did not list. */
+    private final Map<Cancellation, Boolean> missedOnce = new ConcurrentHashMap<>();
     private final boolean available;
     private Thread poller;
     private volatile boolean closed;
@@ -58,7 +65,10 @@ public final class ClientWatch implements AutoCloseable {
         }
         watched.put(cancellation, forms);
         startPolling();
-        return () -> watched.remove(cancellation);
+        return () -> {
+            watched.remove(cancellation);
+            missedOnce.remove(cancellation);
+        };
     }
 
     private synchronized void startPolling() {
@@ -68,6 +78,7 @@ public final class ClientWatch implements AutoCloseable {
     }
 
     private void poll() {
+        ByteBuffer[] buffer = {ByteBuffer.allocate(1 << 16)};
         while (!closed) {
             try {
                 Thread.sleep(POLL_MILLIS);
@@ -77,23 +88,30 @@ public final class ClientWatch implements AutoCloseable {
             if (watched.isEmpty()) {
                 continue;
             }
-            Map<Connection, String> states = readTables();
+            Map<Connection, String> states = readTables(buffer);
             watched.forEach((cancellation, forms) -> {
-                if (forms.stream().noneMatch(form -> ESTABLISHED.equals(states.get(form)))) {
-                    watched.remove(cancellation);
-                    cancellation.cancel("the client closed the connection");
+                List<String> listed = forms.stream().map(states::get).filter(java.util.Objects::nonNull).toList();
+                if (listed.contains(ESTABLISHED)) {
+                    missedOnce.remove(cancellation);
+                    return;
                 }
+                if (listed.isEmpty() && missedOnce.put(cancellation, Boolean.TRUE) == null) {
+                    return;
+                }
+                watched.remove(cancellation);
+                missedOnce.remove(cancellation);
+                cancellation.cancel("the client closed the connection");
             });
         }
     }
 
     /** The state of every TCP connection, an established entry winning over a stale one of the same addresses. */
-    private static Map<Connection, String> readTables() {
+    private static Map<Connection, String> readTables(ByteBuffer[] buffer) {
         Map<Connection, String> states = new HashMap<>();
         for (Path table : TABLES) {
             List<String> lines;
             try {
-                lines = Files.readAllLines(table);
+                lines = readAtOnce(table, buffer);
             } catch (IOException e) {
                 continue;
             }
@@ -108,6 +126,26 @@ public final class ClientWatch implements AutoCloseable {
             }
         }
         return states;
+    }
+
+    /**
+     * Reads a table with reads as large as it is (the buffer grows and is kept), so the kernel lists it in as few
+     * passes as it can: each pass may miss a connection that moves meanwhile.
+     */
+    private static List<String> readAtOnce(Path table, ByteBuffer[] reused) throws IOException {
+        try (FileChannel channel = FileChannel.open(table)) {
+            ByteBuffer buffer = reused[0].clear();
+            while (channel.read(buffer) > 0) {
+                if (!buffer.hasRemaining()) {
+                    ByteBuffer bigger = ByteBuffer.allocate(buffer.capacity() * 2);
+                    buffer.flip();
+                    bigger.put(buffer);
+                    buffer = bigger;
+                    reused[0] = bigger;
+                }
+            }
+            return List.of(new String(buffer.array(), 0, buffer.position(), StandardCharsets.US_ASCII).split("\n"));
+        }
     }
 
     /**

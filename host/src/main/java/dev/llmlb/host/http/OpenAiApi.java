@@ -139,6 +139,8 @@ public final class OpenAiApi {
                 return;
             }
             Outcome outcome = generator.generate(lease, generation, cancellation, text -> { });
+            // The engine has returned: free the sequence before the client hears the answer.
+            lease.close();
             ObjectNode body = envelope(id, answer.object(), created, spec.id());
             ObjectNode choice = body.putArray("choices").addObject();
             choice.put("index", 0);
@@ -155,6 +157,7 @@ public final class OpenAiApi {
             Responses.json(res, body);
         } catch (ClientGoneException e) {
             LOG.log(Level.INFO, "Request for {0} ended early: {1}; generation stopped", spec.id(), e.getMessage());
+            Responses.abandon(res);
         } catch (FailureException e) {
             throw e;
         } catch (Exception e) {
@@ -191,10 +194,12 @@ public final class OpenAiApi {
                 outcome = generator.generate(lease, generation, cancellation,
                         text -> sse.send(textChunk(id, object, created, model, includeUsage, answer.chat(), text)));
             } catch (FailureException e) {
+                lease.close();
                 sse.send(ErrorMapper.body(ErrorMapper.forRequest(e.failure(), requestId)));
                 sse.done();
                 return;
             }
+            lease.close();
             ObjectNode last = chunk(id, object, created, model, includeUsage);
             ObjectNode choice = last.withArray("choices").addObject();
             choice.put("index", 0);

@@ -23,6 +23,22 @@ public final class Responses {
         json(res, 200, body);
     }
 
+    /**
+     * Ends the exchange of a client that left: nobody reads the answer, but the server wants one sent. Writing to the
+     * closed connection fails, which is expected here.
+     */
+    public static void abandon(ServerResponse res) {
+        if (res.isSent()) {
+            return;
+        }
+        try {
+            res.status(Status.create(499, "Client Closed Request"));
+            res.send();
+        } catch (RuntimeException e) {
+            // The connection is gone; there is nothing left to tell anyone.
+        }
+    }
+
     /** Answers with a failure, unless an answer is already on its way. */
     public static void error(ServerResponse res, Failure failure) {
         if (res.isSent()) {
