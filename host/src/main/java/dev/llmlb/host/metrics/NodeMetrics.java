@@ -67,8 +67,16 @@ public final class NodeMetrics {
                         cb.call(counts[1], model))).register(registry);
     }
 
+    /** Methods that get a label of their own; any other shares {@code OTHER}, so clients cannot add series. */
+    private static final java.util.Set<String> METHODS = java.util.Set.of("GET", "POST", "DELETE", "HEAD", "PUT",
+            "PATCH", "OPTIONS");
+
+    /**
+     * Counts a request. {@code route} must come from {@link Routes}, so that the labels have few values whatever
+     * paths and methods clients send.
+     */
     public void request(String route, String method, int status, long nanos) {
-        requests.labelValues(route, method, Integer.toString(status)).inc();
+        requests.labelValues(route, METHODS.contains(method) ? method : "OTHER", Integer.toString(status)).inc();
         latency.labelValues(route).observe(nanos / 1e9);
     }
 

@@ -99,4 +99,34 @@ class MetricsTest {
                 "llmlb_http_requests_total{method=\"GET\",route=\"/v0/models/{id}/status\",status=\"200\"}"),
                 "model ids do not become labels");
     }
+
+    @Test
+    void junkRequestsWithoutAKeyAddNoSeries() {
+        node = TestNode.start(home, Catalogs.of(Catalogs.scripted("echo", "org/echo", "script.txt", SCRIPT)),
+                Map.of("HF_ENDPOINT", hub.endpoint().toString()));
+        TestClient anonymous = node.client(null);
+        java.util.Random random = new java.util.Random(42);
+        for (int i = 0; i < 60; i++) {
+            junk(anonymous, random, i);
+        }
+        scrape(anonymous);
+        java.util.Set<String> before = scrape(anonymous).keySet();
+        for (int i = 60; i < 600; i++) {
+            junk(anonymous, random, i);
+        }
+        java.util.Set<String> added = new java.util.TreeSet<>(scrape(anonymous).keySet());
+        added.removeAll(before);
+        assertEquals(java.util.Set.of(), added, "540 more paths and methods, no new series");
+    }
+
+    private static void junk(TestClient client, java.util.Random random, int i) {
+        String path = switch (i % 4) {
+            case 0 -> "/v1/x" + random.nextInt();
+            case 1 -> "/v0/models/" + random.nextInt() + "/status";
+            case 2 -> "/" + Long.toHexString(random.nextLong());
+            default -> "/v1/chat/completions";
+        };
+        String method = List.of("GET", "POST", "DELETE", "M" + random.nextInt(1000), "PUT").get(i % 5);
+        client.send(client.request(path).method(method, java.net.http.HttpRequest.BodyPublishers.noBody()));
+    }
 }
