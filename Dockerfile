@@ -1,7 +1,8 @@
 # llmlb-node in a container: build the distribution, run it as a non-root user with the models folder on a volume.
 #   docker build -t llmlb-node .
-#   docker run -p 8080:8080 -v llmlb-models:/home/llmlb/.llmlb/models -e LLMLB_API_KEYS=change-me llmlb-node
-# See docs/container.md.
+#   echo "LLMLB_API_KEYS=$(openssl rand -hex 24)" > llmlb.env    # your keys, kept out of the image
+#   docker run -p 8080:8080 -v llmlb-models:/home/llmlb/.llmlb/models --env-file llmlb.env llmlb-node
+# The image listens on 0.0.0.0: without LLMLB_API_KEYS the node refuses to start (see docs/container.md).
 
 FROM maven:3.9-eclipse-temurin-21 AS build
 WORKDIR /src

@@ -81,8 +81,12 @@ public final class DemoMain {
         try {
             node = Node.start(new NodeOptions(environment, process.userHome(), process.distDir(), process.gpus()));
         } catch (ConfigException e) {
-            System.err.println("The demo cannot start:");
-            e.problems().forEach(p -> System.err.println("  - " + p));
+            if (e.problems().size() == 1) {
+                System.err.println("The demo cannot start: " + e.problems().get(0));
+            } else {
+                System.err.println("The demo cannot start:");
+                e.problems().forEach(p -> System.err.println("  - " + p));
+            }
             hub.close();
             System.exit(2);
             return;

@@ -13,6 +13,16 @@ public final class Main {
     private Main() {
     }
 
+    /** What stops a start, as few lines as it takes: one for one problem, a list for several; no stack trace. */
+    public static void printProblems(ConfigException e) {
+        if (e.problems().size() == 1) {
+            System.err.println("llmlb-node cannot start: " + e.problems().get(0));
+            return;
+        }
+        System.err.println("llmlb-node cannot start; fix these settings first:");
+        e.problems().forEach(p -> System.err.println("  - " + p));
+    }
+
     public static void main(String[] args) {
         boolean serve = args.length == 0 || args[0].equals("serve");
         // Commands print their own output; only warnings of the machinery underneath belong on their console.
@@ -28,8 +38,7 @@ public final class Main {
         try {
             node = Node.start(options);
         } catch (ConfigException e) {
-            System.err.println("llmlb-node cannot start; fix these settings first:");
-            e.problems().forEach(p -> System.err.println("  - " + p));
+            printProblems(e);
             System.exit(2);
             return;
         } catch (RuntimeException e) {

@@ -21,7 +21,11 @@ import dev.llmlb.host.models.ModelLifecycle;
 import dev.llmlb.host.plugins.PluginRegistry;
 import io.helidon.webserver.WebServer;
 
+import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.util.List;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -84,6 +88,7 @@ public final class Node implements AutoCloseable {
                 LOG.log(Level.WARNING, "No API key is configured (LLMLB_API_KEYS); the development key ''{0}'' is "
                         + "accepted. Set LLMLB_API_KEYS before exposing this node.", NodeConfig.DEVELOPMENT_KEY);
             }
+            requirePortFree(config);
             ModelLifecycle models = new ModelLifecycle(config, catalog, plugins, parts.resolver(), options.gpus(),
                     metrics);
             Generator generator = new Generator(metrics);
@@ -103,6 +108,11 @@ public final class Node implements AutoCloseable {
                     .routing(routing)
                     .build()
                     .start();
+            if (server.port() < 0) {
+                // Taken between the check and the start: Helidon logs its own error and listens on nothing.
+                server.stop();
+                throw portInUse(config);
+            }
             ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(
                     Thread.ofPlatform().name("housekeeping").daemon(true).factory());
             long every = Math.max(1, Math.min(30, config.idleTimeout().toSeconds() / 2));
@@ -116,6 +126,25 @@ public final class Node implements AutoCloseable {
             parts.close();
             throw e;
         }
+    }
+
+    /** Fails in one clear line when another program listens on the node's address and port. */
+    private static void requirePortFree(NodeConfig config) {
+        if (config.port() == 0) {
+            return;
+        }
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new InetSocketAddress(config.bind(), config.port()));
+        } catch (IOException e) {
+            throw portInUse(config);
+        }
+    }
+
+    private static ConfigException portInUse(NodeConfig config) {
+        return new ConfigException(List.of("LLMLB_PORT: cannot listen on " + config.bind() + ":" + config.port()
+                + ", another program uses that port (or the address is not this machine's); stop it, or set "
+                + "LLMLB_PORT (and LLMLB_BIND) to a free one"));
     }
 
     private static long physicalMemory() {

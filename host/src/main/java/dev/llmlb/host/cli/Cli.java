@@ -93,6 +93,16 @@ public final class Cli {
             err.println("llmlb-node: the configuration has problems:");
             e.problems().forEach(p -> err.println("  - " + p));
             return USAGE;
+        } catch (NodeUnreachableException e) {
+            err.println("llmlb-node: " + e.getMessage());
+            return FAILED;
+        }
+    }
+
+    /** The node named with {@code --url} does not answer: its files may be elsewhere, so nothing local is shown. */
+    private static final class NodeUnreachableException extends RuntimeException {
+        NodeUnreachableException(String message) {
+            super(message, null, false, false);
         }
     }
 
@@ -161,10 +171,21 @@ public final class Cli {
         return new NodeClient(URI.create(address), apiKey);
     }
 
-    /** The running node, when one answers. */
+    /**
+     * The running node, when one answers. A node named with {@code --url} must answer; only when none was named does
+     * the command fall back to this machine's models folder, and it says so.
+     */
     private Optional<NodeClient> runningNode() {
         NodeClient client = client();
-        return client.reachable() ? Optional.of(client) : Optional.empty();
+        if (client.reachable()) {
+            return Optional.of(client);
+        }
+        if (url != null) {
+            throw new NodeUnreachableException("no node answers at " + url + "; check the address, or leave --url "
+                    + "out to work on this machine's models folder");
+        }
+        err.println("No node answers at " + client.base() + "; working on the models folder of this machine.");
+        return Optional.empty();
     }
 
     private int pull(String id) {

@@ -133,11 +133,26 @@ public record NodeConfig(Path home, Path catalogFile, Path modelsDir, Optional<P
         if (body < 1024) {
             r.problem("LLMLB_MAX_BODY_BYTES", "must be at least 1KiB");
         }
+        if (keys.isEmpty() && !allowDevKey && !isLoopback(bind)) {
+            r.problem("LLMLB_API_KEYS", "the node would listen on " + bind + ", beyond this machine, where anyone "
+                    + "could use it with the public development key '" + DEVELOPMENT_KEY + "'; set LLMLB_API_KEYS to "
+                    + "your own keys (comma separated), bind to 127.0.0.1, or set LLMLB_ALLOW_DEV_KEY=true for an "
+                    + "experiment on a trusted network");
+        }
         r.throwIfAny();
         return new NodeConfig(home, catalog, models, plugins, bind, port, keys, hub,
                 s.get("HF_TOKEN"), offline, timeout, downloads, body, threads, context, loaded, budget, idle, queue,
                 gpu, gpuLayers, cpuFallback, grace, s.get("LLMLB_NODE_NAME").orElseGet(NodeConfig::hostName),
                 parallel, maxQueued, allowDevKey, hubTimeout, connections);
+    }
+
+    /** Whether {@code bind} is an address of this machine only ({@code 127.0.0.1}, {@code ::1}, {@code localhost}). */
+    static boolean isLoopback(String bind) {
+        try {
+            return java.net.InetAddress.getByName(bind).isLoopbackAddress();
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 
     /** Never shows the API keys or the hub token: configurations end up in logs. */
