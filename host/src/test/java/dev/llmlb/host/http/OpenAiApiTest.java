@@ -196,7 +196,7 @@ class OpenAiApiTest {
 
     @Test
     void aFullQueueAnswers429WithRetryAfter() throws Exception {
-        TestClient client = start("TEST_TOKEN_DELAY_MS", "40", "LLMLB_QUEUE_SIZE", "1");
+        TestClient client = start("TEST_TOKEN_DELAY_MS", "40", "LLMLB_QUEUE_SIZE", "1", "LLMLB_PARALLEL", "1");
         client.post("/v1/chat/completions", chat(",\"max_tokens\":1"));
         List<Thread> threads = new ArrayList<>();
         List<TestClient.Response> answers = java.util.Collections.synchronizedList(new ArrayList<>());

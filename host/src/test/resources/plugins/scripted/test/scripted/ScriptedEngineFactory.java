@@ -14,7 +14,8 @@ import java.util.Set;
 
 /**
  * Engine {@code scripted}. Settings: {@code TEST_TOKEN_DELAY_MS} (pause per token), {@code TEST_CONTEXT} (context
- * length, default 64), {@code TEST_MODEL_BYTES} (memory each model reports).
+ * length, default 64), {@code TEST_MODEL_BYTES} (memory each model reports). Runs as many sequences at once as the
+ * host asks for.
  */
 public final class ScriptedEngineFactory implements InferenceEngineFactory {
 
@@ -43,7 +44,7 @@ public final class ScriptedEngineFactory implements InferenceEngineFactory {
             public LoadedModel load(LocalModel model, LoadOptions options) {
                 try {
                     String script = Files.readString(model.entryFile());
-                    return new ScriptedModel(script, delay, contextLength, bytes);
+                    return new ScriptedModel(script, delay, contextLength, bytes, options.parallelSequences());
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }

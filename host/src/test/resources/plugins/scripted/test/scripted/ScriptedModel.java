@@ -20,17 +20,20 @@ final class ScriptedModel implements LoadedModel {
     private final long delayMillis;
     private final int contextLength;
     private final long bytes;
+    private final int sequences;
 
-    ScriptedModel(String script, long delayMillis, int contextLength, long bytes) {
+    ScriptedModel(String script, long delayMillis, int contextLength, long bytes, int sequences) {
         this.script = script;
         this.delayMillis = delayMillis;
         this.contextLength = contextLength;
         this.bytes = bytes;
+        this.sequences = sequences;
     }
 
     @Override
     public ModelInfo info() {
-        return new ModelInfo(contextLength, java.util.Set.of(ModelInfo.Capability.GENERATE, ModelInfo.Capability.EMBED), bytes, "cpu", 1);
+        return new ModelInfo(contextLength, java.util.Set.of(ModelInfo.Capability.GENERATE, ModelInfo.Capability.EMBED), bytes, "cpu",
+                sequences);
     }
 
     private static String render(Prompt prompt) {
