@@ -83,7 +83,7 @@ public record ChatCompletionRequest(String model, List<ChatMessage> messages, Op
             return "";
         }
         if (content.isTextual()) {
-            return content.asText();
+            return Fields.wellFormed(param, content.asText());
         }
         if (!content.isArray()) {
             throw FailureException.invalid(param, "Invalid type for '" + param + "': expected a string or an array of "
@@ -105,7 +105,7 @@ public record ChatCompletionRequest(String model, List<ChatMessage> messages, Op
                 throw FailureException.invalid(partParam + ".text", "Invalid type for '" + partParam
                         + ".text': expected a string.");
             }
-            text.append(part.get("text").asText());
+            text.append(Fields.wellFormed(partParam + ".text", part.get("text").asText()));
         }
         return text.toString();
     }

@@ -40,10 +40,10 @@ public record CompletionRequest(String model, String prompt, OptionalInt maxToke
             throw FailureException.invalid("prompt", "Missing required parameter: 'prompt'.");
         }
         if (node.isTextual()) {
-            return node.asText();
+            return Fields.wellFormed("prompt", node.asText());
         }
         if (node.isArray() && node.size() == 1 && node.get(0).isTextual()) {
-            return node.get(0).asText();
+            return Fields.wellFormed("prompt", node.get(0).asText());
         }
         if (node.isArray() && node.size() > 1 && node.get(0).isTextual()) {
             throw FailureException.unsupported("prompt", "Only one prompt per request is supported; send one request "

@@ -18,6 +18,24 @@ final class Fields {
         this.body = body;
     }
 
+    /**
+     * Text a client sent, refused when it is not well-formed Unicode: JSON lets a string carry a lone surrogate
+     * ({@code "\ud800"}), which no tokenizer can encode.
+     */
+    static String wellFormed(String param, String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw FailureException.invalid(param, "Invalid '" + param + "': it holds a lone UTF-16 surrogate (\\u"
+                        + String.format("%04x", (int) c) + " at character " + i + "), which is not text; send "
+                        + "well-formed Unicode.");
+            }
+        }
+        return text;
+    }
+
     private JsonNode present(String name) {
         JsonNode value = body.get(name);
         return value == null || value.isNull() ? null : value;

@@ -257,4 +257,19 @@ class OpenAiApiTest {
         assertEquals(6.0f, bytes.getFloat());
         assertEquals(3.0f, bytes.getFloat());
     }
+
+    @Test
+    void textThatIsNotWellFormedUnicodeIs400NamingItsField() {
+        TestClient client = start();
+        TestClient.Response chat = client.post("/v1/chat/completions",
+                "{\"model\":\"echo\",\"messages\":[{\"role\":\"user\",\"content\":\"bad \\ud800 text\"}]}");
+        assertEquals(400, chat.status(), chat.body());
+        assertEquals("messages[0].content", json(chat.body()).get("error").get("param").asText());
+        TestClient.Response completion = client.post("/v1/completions",
+                "{\"model\":\"echo\",\"prompt\":\"\\udc00\"}");
+        assertEquals(400, completion.status(), completion.body());
+        assertEquals("prompt", json(completion.body()).get("error").get("param").asText());
+        assertEquals(200, client.post("/v1/completions", "{\"model\":\"echo\",\"prompt\":\"\\ud83d\\ude00\"}")
+                .status(), "a surrogate pair is an emoji, not an error");
+    }
 }
