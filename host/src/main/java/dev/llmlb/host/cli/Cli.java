@@ -10,6 +10,7 @@ import dev.llmlb.host.NodeParts;
 import dev.llmlb.host.config.ConfigException;
 import dev.llmlb.host.config.NodeConfig;
 import dev.llmlb.host.http.Json;
+import dev.llmlb.host.models.ModelStatus;
 import dev.llmlb.host.resolve.DownloadLock;
 import dev.llmlb.host.resolve.FetchException;
 import dev.llmlb.host.resolve.FetchListener;
@@ -271,12 +272,8 @@ public final class Cli {
                     bar.finish();
                 }
             }
-            ObjectNode status = Json.object();
-            status.put("model_id", id);
-            status.put("status", "local");
-            status.put("local_path", local.get().directory().toString());
-            status.put("total_bytes", local.get().totalBytes());
-            return reportPull(id, status);
+            return reportPull(id, Json.mapper().valueToTree(ModelStatus.onDisk(spec.get(), local,
+                    parts.resolver().folder(spec.get()))));
         } catch (FetchException e) {
             err.println(e.failure().message());
             return FAILED;
@@ -296,9 +293,9 @@ public final class Cli {
             } else {
                 try (NodeParts parts = NodeParts.open(options)) {
                     for (ModelSpec spec : parts.catalog().models()) {
-                        Optional<LocalModel> local = parts.resolver().findLocal(spec);
-                        rows.add(row(spec.id(), spec.source(), local.isPresent() ? "local" : "not_downloaded",
-                                local.map(LocalModel::totalBytes).orElse(0L), spec.name()));
+                        ModelStatus status = ModelStatus.onDisk(spec, parts.resolver().findLocal(spec),
+                                parts.resolver().folder(spec));
+                        rows.add(row(spec.id(), spec.source(), status.status(), status.totalBytes(), spec.name()));
                     }
                 }
             }
@@ -346,14 +343,8 @@ public final class Cli {
                     if (spec.isEmpty()) {
                         return UNKNOWN_MODEL;
                     }
-                    Optional<LocalModel> local = parts.resolver().findLocal(spec.get());
-                    ObjectNode offline = Json.object();
-                    offline.put("model_id", id);
-                    offline.put("status", local.isPresent() ? "local" : "not_downloaded");
-                    offline.put("progress", local.isPresent() ? 1.0 : 0.0);
-                    offline.put("total_bytes", local.map(LocalModel::totalBytes).orElse(0L));
-                    offline.put("local_path", parts.resolver().folder(spec.get()).toString());
-                    status = offline;
+                    status = Json.mapper().valueToTree(ModelStatus.onDisk(spec.get(),
+                            parts.resolver().findLocal(spec.get()), parts.resolver().folder(spec.get())));
                 }
             }
         } catch (IOException e) {
