@@ -84,11 +84,11 @@ public final class Node implements AutoCloseable {
             Catalog catalog = parts.catalog();
             PluginRegistry plugins = parts.plugins();
             NodeMetrics metrics = parts.metrics();
+            requirePortFree(config);
             if (config.usesDevelopmentKey()) {
                 LOG.log(Level.WARNING, "No API key is configured (LLMLB_API_KEYS); the development key ''{0}'' is "
                         + "accepted. Set LLMLB_API_KEYS before exposing this node.", NodeConfig.DEVELOPMENT_KEY);
             }
-            requirePortFree(config);
             ModelLifecycle models = new ModelLifecycle(config, catalog, plugins, parts.resolver(), options.gpus(),
                     metrics);
             Generator generator = new Generator(metrics);

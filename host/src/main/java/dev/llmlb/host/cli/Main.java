@@ -1,6 +1,8 @@
-package dev.llmlb.host;
+package dev.llmlb.host.cli;
 
-import dev.llmlb.host.cli.Cli;
+import dev.llmlb.host.LogFormat;
+import dev.llmlb.host.Node;
+import dev.llmlb.host.NodeOptions;
 import dev.llmlb.host.config.ConfigException;
 
 import java.lang.System.Logger.Level;
