@@ -198,7 +198,7 @@ class DjlEngineTest {
     @Test
     void embeddingsAreNotOffered() {
         assertFalse(model.info().supportsEmbeddings());
-        assertThrows(UnsupportedOperationException.class, () -> model.embed(List.of("x")));
+        assertThrows(UnsupportedOperationException.class, () -> model.embed(dev.llmlb.api.engine.EmbeddingRequest.ofTexts("x")));
     }
 
     @Test

@@ -85,6 +85,7 @@ public final class OpenAiApi {
         model.put("is_local", models.isLocal(spec));
         model.put("available", models.unavailable(spec).isEmpty());
         model.put("status", models.status(spec).status());
+        ModelCapabilities.put(model, models.capabilities(spec));
         return model;
     }
 
@@ -100,6 +101,7 @@ public final class OpenAiApi {
         long created = System.currentTimeMillis() / 1000;
         Prompt prompt = new Prompt.Chat(chat.messages());
         try (Lease lease = models.acquire(spec)) {
+            ModelCapabilities.requireGeneration(spec, lease.model());
             if (!chat.stream()) {
                 Outcome outcome = generator.generate(spec.id(), lease.model(), prompt, chat.maxTokens(),
                         chat.sampling(), chat.stop(), text -> { });
@@ -127,6 +129,7 @@ public final class OpenAiApi {
         long created = System.currentTimeMillis() / 1000;
         Prompt prompt = new Prompt.Text(completion.prompt());
         try (Lease lease = models.acquire(spec)) {
+            ModelCapabilities.requireGeneration(spec, lease.model());
             if (!completion.stream()) {
                 Outcome outcome = generator.generate(spec.id(), lease.model(), prompt, completion.maxTokens(),
                         completion.sampling(), completion.stop(), text -> { });
@@ -229,16 +232,17 @@ public final class OpenAiApi {
                 throw new ApiException(400, ApiException.INVALID_REQUEST, "embeddings_unsupported", "model",
                         "Model '" + spec.id() + "' does not produce embeddings.");
             }
-            result = generator.embed(lease.model(), embedding.inputs());
+            result = generator.embed(lease.model(), embedding.toEngineRequest());
         }
+        result = embedding.shortened(spec.id(), result);
         ObjectNode body = Json.object();
         body.put("object", "list");
         ArrayNode data = body.putArray("data");
-        for (int i = 0; i < result.vectors().size(); i++) {
+        for (int i = 0; i < result.embeddings().size(); i++) {
             ObjectNode item = data.addObject();
             item.put("object", "embedding");
             item.put("index", i);
-            float[] vector = result.vectors().get(i);
+            float[] vector = result.embeddings().get(i).vector();
             if (embedding.base64()) {
                 ByteBuffer bytes = ByteBuffer.allocate(vector.length * 4).order(ByteOrder.LITTLE_ENDIAN);
                 bytes.asFloatBuffer().put(vector);

@@ -2,9 +2,11 @@ package dev.llmlb.host.inference;
 
 import dev.llmlb.api.LlmlbException;
 import dev.llmlb.api.engine.ContextLengthExceededException;
+import dev.llmlb.api.engine.EmbeddingRequest;
 import dev.llmlb.api.engine.EmbeddingResult;
 import dev.llmlb.api.engine.GenerationRequest;
 import dev.llmlb.api.engine.GenerationResult;
+import dev.llmlb.api.engine.InvalidInputException;
 import dev.llmlb.api.engine.LoadedModel;
 import dev.llmlb.api.engine.Prompt;
 import dev.llmlb.api.engine.SamplingParams;
@@ -140,8 +142,8 @@ public final class Generator implements AutoCloseable {
     }
 
     /** Embeds on a platform thread. */
-    public EmbeddingResult embed(LoadedModel model, List<String> inputs) {
-        Future<EmbeddingResult> future = threads.submit(() -> model.embed(inputs));
+    public EmbeddingResult embed(LoadedModel model, EmbeddingRequest request) {
+        Future<EmbeddingResult> future = threads.submit(() -> model.embed(request));
         try {
             return future.get();
         } catch (ExecutionException e) {
@@ -159,6 +161,9 @@ public final class Generator implements AutoCloseable {
         }
         if (failure instanceof ContextLengthExceededException e) {
             return new ApiException(400, ApiException.INVALID_REQUEST, e.code(), "messages", e.getMessage());
+        }
+        if (failure instanceof InvalidInputException e) {
+            return new ApiException(400, ApiException.INVALID_REQUEST, e.code(), e.param(), e.getMessage());
         }
         if (failure instanceof UnsupportedOperationException e) {
             return new ApiException(400, ApiException.INVALID_REQUEST, "unsupported_operation", "model",

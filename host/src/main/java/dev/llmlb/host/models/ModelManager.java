@@ -3,6 +3,7 @@ package dev.llmlb.host.models;
 import dev.llmlb.api.ModelSpec;
 import dev.llmlb.api.engine.InferenceEngine;
 import dev.llmlb.api.engine.LocalModel;
+import dev.llmlb.api.engine.ModelInfo;
 import dev.llmlb.host.catalog.Catalog;
 import dev.llmlb.host.config.NodeConfig;
 import dev.llmlb.host.http.ApiException;
@@ -18,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -104,6 +106,25 @@ public final class ModelManager implements AutoCloseable {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * What the model offers: its loaded model's capabilities, else what the engine that would run its files says;
+     * empty while it is not on disk (nothing tells yet).
+     */
+    public Optional<Set<ModelInfo.Capability>> capabilities(ModelSpec spec) {
+        ModelSlot slot = slot(spec);
+        Resident resident;
+        synchronized (slot) {
+            resident = slot.resident;
+        }
+        if (resident != null) {
+            return Optional.of(resident.model().info().capabilities());
+        }
+        Optional<LocalModel> local = localModel(slot);
+        return local.flatMap(model -> plugins.engines(model.format()).stream()
+                .filter(engine -> engine.unsupportedReason(model).isEmpty()).findFirst()
+                .map(engine -> engine.capabilities(model)));
     }
 
     /** Whether the model is complete on disk. */
