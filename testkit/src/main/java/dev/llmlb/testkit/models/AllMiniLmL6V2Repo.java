@@ -115,6 +115,41 @@ public final class AllMiniLmL6V2Repo {
         }
     }
 
+    /**
+     * A copy of the repository's {@code tokenizer.json} without its {@code truncation} and {@code padding} settings
+     * (128 tokens, which sentence-transformers overrides with {@code max_seq_length} 256), for an in-process reference
+     * that reads them (LangChain4j's embedder does: it cuts every input at 128 tokens). Returns the copy's path.
+     */
+    public static Path untruncatedTokenizer(Path repo, Path target) {
+        try {
+            String json = Files.readString(repo.resolve("tokenizer.json"));
+            json = withoutObject(withoutObject(json, "\"truncation\""), "\"padding\"");
+            Files.writeString(target, json);
+            return target;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** {@code json} with the object value of the top-level {@code key} replaced by {@code null}. */
+    private static String withoutObject(String json, String key) {
+        int at = json.indexOf(key);
+        int open = json.indexOf('{', at);
+        if (at < 0 || open < 0 || !json.substring(at + key.length(), open).strip().equals(":")) {
+            return json;
+        }
+        int depth = 0;
+        for (int i = open; i < json.length(); i++) {
+            char c = json.charAt(i);
+            if (c == '{') {
+                depth++;
+            } else if (c == '}' && --depth == 0) {
+                return json.substring(0, open) + "null" + json.substring(i + 1);
+            }
+        }
+        throw new IllegalArgumentException("unbalanced JSON after " + key);
+    }
+
     private static void copy(ClassLoader loader, String resource, Path target) throws IOException {
         try (InputStream in = loader.getResourceAsStream(resource)) {
             if (in == null) {
