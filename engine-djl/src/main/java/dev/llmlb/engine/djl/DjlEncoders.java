@@ -57,7 +57,9 @@ final class DjlEncoders {
                     sentence.pooling(), sentence.normalize() ? ", normalised" : "", maxTokens,
                     (System.nanoTime() - start) / 1_000_000);
             return new EncoderModel(model.id(), tokenizer, encoder, sentence, maxTokens, config.vocabSize(),
-                    files.parameterCount() * Float.BYTES, device.isGpu() ? "cuda:" + device.getDeviceId() : "cpu");
+                    files.parameterCount() * Float.BYTES, device.isGpu() ? "cuda:" + device.getDeviceId() : "cpu",
+                    // PyTorch spreads each pass over its (process-wide) threads itself.
+                    1, 1);
         } catch (EngineException e) {
             tokenizer.close();
             throw e;

@@ -32,7 +32,11 @@ final class OnnxEncoders {
         return EncoderFamily.of(HfConfig.read(model.directory())).isPresent();
     }
 
-    static LoadedModel load(LocalModel model, OnnxOptions options) {
+    /**
+     * Loads the encoder with a single-threaded session and {@code options.threads()} workers running batches side
+     * by side (see {@link EncoderModel}); the node may send as many requests at once as it would like.
+     */
+    static LoadedModel load(LocalModel model, OnnxOptions options, int requests) {
         long start = System.nanoTime();
         HfConfig config = HfConfig.read(model.directory());
         EncoderFamily family = EncoderFamily.of(config).orElseThrow();
@@ -40,13 +44,15 @@ final class OnnxEncoders {
         int maxTokens = family.maxTokens(config, sentence);
         HfTokenizer tokenizer = HfTokenizer.load(model.directory());
         try {
+            int workers = Math.max(1, options.threads());
             OnnxEncoder encoder = OnnxEncoder.open(model.entryFile(), config.hiddenSize(),
-                    config.integer("pad_token_id").orElse(0), options);
-            LOG.log(Level.INFO, "{0}: ONNX {1} encoder on {2}, {3} pooling{4}, inputs up to {5} tokens, loaded in "
-                            + "{6} ms", model.id(), config.modelType(), encoder.device(), sentence.pooling(),
-                    sentence.normalize() ? ", normalised" : "", maxTokens, (System.nanoTime() - start) / 1_000_000);
+                    config.integer("pad_token_id").orElse(0), options.withThreads(1));
+            LOG.log(Level.INFO, "{0}: ONNX {1} encoder on {2}, {3} pooling{4}, inputs up to {5} tokens, {6} workers, "
+                            + "loaded in {7} ms", model.id(), config.modelType(), encoder.device(), sentence.pooling(),
+                    sentence.normalize() ? ", normalised" : "", maxTokens, workers,
+                    (System.nanoTime() - start) / 1_000_000);
             return new EncoderModel(model.id(), tokenizer, encoder, sentence, maxTokens, config.vocabSize(),
-                    model.totalBytes(), encoder.device());
+                    model.totalBytes(), encoder.device(), workers, requests);
         } catch (EngineException e) {
             tokenizer.close();
             throw e;

@@ -102,7 +102,7 @@ final class OnnxEngine implements InferenceEngine {
     @Override
     public LoadedModel load(LocalModel model, LoadOptions loadOptions) {
         if (OnnxEncoders.isEncoder(model)) {
-            return OnnxEncoders.load(model, effective(loadOptions));
+            return OnnxEncoders.load(model, effective(loadOptions), loadOptions.parallelSequences());
         }
         long start = System.nanoTime();
         HfModelFolder folder = HfModelFolder.open(model.directory());

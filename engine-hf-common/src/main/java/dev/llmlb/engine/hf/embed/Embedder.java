@@ -11,12 +11,16 @@ import dev.llmlb.engine.hf.HfTokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 
 /**
  * What every HuggingFace model's {@code embed} does around its forward pass: tokenize the texts (with the
  * tokenizer's special tokens), check every input against the model's limit and vocabulary before anything runs,
- * run the inputs in padded batches ({@link Batches}), normalise when the model does, and return the vectors in input
- * order. Immutable and thread-safe when the forward pass is.
+ * run the inputs in padded batches ({@link Batches}), one after the other or side by side on a pool of workers,
+ * normalise when the model does, and return the vectors in input order. Immutable and thread-safe when the forward
+ * pass is.
  */
 public final class Embedder {
 
@@ -53,11 +57,29 @@ public final class Embedder {
     private final HfTokenizer tokenizer;
     private final Limits limits;
     private final BatchForward forward;
+    private final ExecutorService workers;
+    private final int parallelism;
 
+    /** An embedder that runs the batches of a request one after the other on the calling thread. */
     public Embedder(HfTokenizer tokenizer, Limits limits, BatchForward forward) {
+        this(tokenizer, limits, forward, null, 1);
+    }
+
+    /**
+     * An embedder that runs the batches of a request side by side on {@code workers}, a pool of {@code parallelism}
+     * threads (the forward pass must then be thread-safe); null runs them on the calling thread.
+     */
+    public Embedder(HfTokenizer tokenizer, Limits limits, BatchForward forward, ExecutorService workers,
+                    int parallelism) {
         this.tokenizer = tokenizer;
         this.limits = limits;
         this.forward = forward;
+        this.workers = workers;
+        this.parallelism = Math.max(1, parallelism);
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
     }
 
     public Limits limits() {
@@ -74,15 +96,18 @@ public final class Embedder {
         int[][] ids = tokens(request);
         int[] lengths = Arrays.stream(ids).mapToInt(a -> a.length).toArray();
         float[][] vectors = new float[ids.length][];
-        for (Batches.Batch batch : Batches.plan(lengths, limits.maxRows(), limits.maxPaddedTokens())) {
-            int[][] rows = new int[batch.inputs().length][];
-            for (int r = 0; r < rows.length; r++) {
-                rows[r] = ids[batch.inputs()[r]];
+        // With workers, at least as many batches as workers when there are inputs enough: none sits idle.
+        int rows = workers == null ? limits.maxRows()
+                : Math.max(1, Math.min(limits.maxRows(), ceilDiv(ids.length, parallelism)));
+        List<Batches.Batch> plan = Batches.plan(lengths, rows, limits.maxPaddedTokens());
+        if (workers == null || plan.size() == 1) {
+            plan.forEach(batch -> runInto(batch, ids, vectors));
+        } else {
+            List<Future<?>> running = new ArrayList<>(plan.size());
+            for (Batches.Batch batch : plan) {
+                running.add(workers.submit(() -> runInto(batch, ids, vectors)));
             }
-            float[][] out = run(rows, batch.positions());
-            for (int r = 0; r < rows.length; r++) {
-                vectors[batch.inputs()[r]] = out[r];
-            }
+            awaitAll(running);
         }
         List<Embedding> embeddings = new ArrayList<>(vectors.length);
         for (float[] v : vectors) {
@@ -92,6 +117,46 @@ public final class Embedder {
             embeddings.add(Embedding.of(v));
         }
         return new EmbeddingResult(embeddings, Arrays.stream(lengths).sum(), limits.normalize());
+    }
+
+    private void runInto(Batches.Batch batch, int[][] ids, float[][] vectors) {
+        int[][] rows = new int[batch.inputs().length][];
+        for (int r = 0; r < rows.length; r++) {
+            rows[r] = ids[batch.inputs()[r]];
+        }
+        float[][] out = run(rows, batch.positions());
+        for (int r = 0; r < rows.length; r++) {
+            vectors[batch.inputs()[r]] = out[r];
+        }
+    }
+
+    /** Waits for every batch; the first failure is thrown once all have ended (none is left running). */
+    private static void awaitAll(List<Future<?>> running) {
+        RuntimeException failure = null;
+        boolean interrupted = false;
+        for (Future<?> future : running) {
+            while (true) {
+                try {
+                    future.get();
+                    break;
+                } catch (ExecutionException e) {
+                    if (failure == null) {
+                        failure = e.getCause() instanceof RuntimeException r ? r
+                                : new EngineException("the model failed while embedding: " + e.getCause(), e.getCause());
+                    }
+                    break;
+                } catch (InterruptedException e) {
+                    // The batches are running native code that cannot be interrupted: wait them out, then report.
+                    interrupted = true;
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (failure != null) {
+            throw failure;
+        }
     }
 
     private float[][] run(int[][] rows, int positions) {
