@@ -30,7 +30,7 @@ public final class Batches {
      * What a forward pass costs beyond its positions, in positions: a run has a fixed cost (launching every
      * operator once), so a few padded positions are worth saving a run. Measured on all-MiniLM-L6-v2 on 2 cores.
      */
-    static final int RUN_COST = Integer.getInteger("llmlb.embed.runCost", 8);
+    static final int RUN_COST = 8;
 
     /**
      * The batches for inputs of these {@code lengths}, longest first. Sorted by length, the inputs are cut into
