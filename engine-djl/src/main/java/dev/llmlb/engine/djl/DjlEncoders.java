@@ -53,7 +53,8 @@ final class DjlEncoders {
                 throw e;
             }
             LOG.log(Level.INFO, "{0}: {1} encoder with {2} parameters on {3}, {4} pooling{5}, inputs up to {6} "
-                            + "tokens, loaded in {7} ms", model.id(), config.modelType(), files.parameterCount(), device,
+                            + "tokens, loaded in {7} ms", model.id(), config.modelType(), files.parameterCount(),
+                    device,
                     sentence.pooling(), sentence.normalize() ? ", normalised" : "", maxTokens,
                     (System.nanoTime() - start) / 1_000_000);
             return new EncoderModel(model.id(), tokenizer, encoder, sentence, maxTokens, config.vocabSize(),

@@ -115,7 +115,7 @@ final class BertOnnxGraph {
         return layerNorm(g.op("Add", List.of(linear(gelu, p + "output.dense"), x1)), p + "output.LayerNorm");
     }
 
-    /** {@code [batch, seq, hidden]} to {@code [batch, heads, seq, headDim]}, or {@code [batch, heads, headDim, seq]}. */
+    /** {@code [batch, seq, hidden]} to {@code [batch, heads, seq, headDim]} (or {@code [.., headDim, seq]}). */
     private String heads(String x, boolean transposed) {
         String split = g.op("Reshape", List.of(x, g.int64s(0, 0, config.heads(), config.headDim())));
         return transposed ? g.op("Transpose", List.of(split), ints("perm", 0, 2, 3, 1))

@@ -74,7 +74,7 @@ public final class TinyLlamaReference {
         return hiddenState == null ? null : hiddenState.clone();
     }
 
-    /** The embedding of {@code tokens} from a fresh sequence: the last token's final hidden state, scaled to length 1. */
+    /** The embedding of {@code tokens} from a fresh sequence: the last token's final hidden state at length 1. */
     public static float[] embedding(TinyLlamaWeights weights, List<Integer> tokens) {
         TinyLlamaReference reference = new TinyLlamaReference(weights);
         reference.prefill(tokens);

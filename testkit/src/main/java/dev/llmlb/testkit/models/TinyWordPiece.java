@@ -12,8 +12,8 @@ import java.util.Map;
  * uncased BERT ({@code BertNormalizer}, {@code BertPreTokenizer}, {@code WordPiece}, {@code [CLS] ... [SEP]}), with a
  * plain-Java tokenizer that gives the same ids, so the encoders can be checked from text to vector.
  *
- * <p>Ids: {@code [PAD]} 0, {@code [UNK]} 1, {@code [CLS]} 2, {@code [SEP]} 3, {@code [MASK]} 4, then the printable ASCII
- * characters but upper-case letters, their {@code ##} continuations for letters and digits, and a few whole words.
+ * <p>Ids: {@code [PAD]} 0, {@code [UNK]} 1, {@code [CLS]} 2, {@code [SEP]} 3, {@code [MASK]} 4, then the printable
+ * ASCII characters but upper-case letters, their {@code ##} continuations for letters and digits, and a few whole words.
  */
 public final class TinyWordPiece {
 
@@ -66,8 +66,8 @@ public final class TinyWordPiece {
 
     /**
      * The ids BERT's tokenizer gives {@code text}: lower-cased with accents stripped, split on whitespace,
-     * punctuation and CJK ideographs, each word matched longest piece first (a word with a piece not in the vocabulary becomes
-     * {@code [UNK]}), between {@code [CLS]} and {@code [SEP]}.
+     * punctuation and CJK ideographs, each word matched longest piece first (a word with a piece not in the
+     * vocabulary becomes {@code [UNK]}), between {@code [CLS]} and {@code [SEP]}.
      */
     public List<Integer> encode(String text) {
         List<Integer> out = new ArrayList<>();
@@ -120,7 +120,8 @@ public final class TinyWordPiece {
     /** CJK ideographs, which BERT's normalizer surrounds with spaces. */
     private static boolean isCjk(int cp) {
         return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x20000 && cp <= 0x2A6DF)
-                || (cp >= 0x2A700 && cp <= 0x2CEAF) || (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x2F800 && cp <= 0x2FA1F);
+                || (cp >= 0x2A700 && cp <= 0x2CEAF) || (cp >= 0xF900 && cp <= 0xFAFF)
+                || (cp >= 0x2F800 && cp <= 0x2FA1F);
     }
 
     /** BERT's punctuation: the ASCII symbols and every Unicode punctuation category. */
@@ -166,7 +167,8 @@ public final class TinyWordPiece {
         StringBuilder json = new StringBuilder("{\n  \"version\": \"1.0\",\n  \"truncation\": null,\n"
                 + "  \"padding\": null,\n  \"added_tokens\": [\n");
         for (int id = 0; id < SPECIAL.length; id++) {
-            json.append("    {\"id\": ").append(id).append(", \"content\": ").append(SafetensorsWriter.quote(SPECIAL[id]))
+            json.append("    {\"id\": ").append(id).append(", \"content\": ")
+                    .append(SafetensorsWriter.quote(SPECIAL[id]))
                     .append(", \"single_word\": false, \"lstrip\": false, \"rstrip\": false, \"normalized\": false, "
                             + "\"special\": true}").append(id + 1 < SPECIAL.length ? ",\n" : "\n");
         }
@@ -176,7 +178,8 @@ public final class TinyWordPiece {
         json.append("  \"pre_tokenizer\": {\"type\": \"BertPreTokenizer\"},\n");
         json.append("  \"post_processor\": {\"type\": \"TemplateProcessing\", "
                 + "\"single\": [{\"SpecialToken\": {\"id\": \"[CLS]\", \"type_id\": 0}}, "
-                + "{\"Sequence\": {\"id\": \"A\", \"type_id\": 0}}, {\"SpecialToken\": {\"id\": \"[SEP]\", \"type_id\": 0}}], "
+                + "{\"Sequence\": {\"id\": \"A\", \"type_id\": 0}}, "
+                + "{\"SpecialToken\": {\"id\": \"[SEP]\", \"type_id\": 0}}], "
                 + "\"pair\": [{\"SpecialToken\": {\"id\": \"[CLS]\", \"type_id\": 0}}, "
                 + "{\"Sequence\": {\"id\": \"A\", \"type_id\": 0}}, {\"SpecialToken\": {\"id\": \"[SEP]\", \"type_id\": 0}}, "
                 + "{\"Sequence\": {\"id\": \"B\", \"type_id\": 1}}, {\"SpecialToken\": {\"id\": \"[SEP]\", \"type_id\": 1}}], "

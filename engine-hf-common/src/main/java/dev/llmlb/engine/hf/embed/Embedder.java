@@ -142,7 +142,8 @@ public final class Embedder {
                 } catch (ExecutionException e) {
                     if (failure == null) {
                         failure = e.getCause() instanceof RuntimeException r ? r
-                                : new EngineException("the model failed while embedding: " + e.getCause(), e.getCause());
+                                : new EngineException("the model failed while embedding: " + e.getCause(),
+                                        e.getCause());
                     }
                     break;
                 } catch (InterruptedException e) {
