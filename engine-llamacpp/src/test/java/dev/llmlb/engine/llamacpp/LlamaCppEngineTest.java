@@ -12,6 +12,7 @@ import dev.llmlb.api.engine.GenerationRequest;
 import dev.llmlb.api.engine.GenerationResult;
 import dev.llmlb.api.engine.InferenceEngine;
 import dev.llmlb.api.engine.LoadOptions;
+import dev.llmlb.api.engine.ModelInfo;
 import dev.llmlb.api.engine.LoadedModel;
 import dev.llmlb.api.engine.LocalModel;
 import dev.llmlb.api.engine.Prompt;
@@ -144,7 +145,7 @@ class LlamaCppEngineTest {
     }
 
     @Test
-    void embeddingsHaveTheModelsWidthAndTellInputsApart() {
+    void embeddingsHaveTheModelsWidthAndTellInputsApart() throws Exception {
         EmbeddingResult result = model.embed(EmbeddingRequest.ofTexts("hello world", "something else entirely"));
         assertEquals(2, result.embeddings().size());
         assertEquals(64, result.dimensions());
@@ -152,6 +153,8 @@ class LlamaCppEngineTest {
         assertTrue(result.promptTokens() > 4);
         assertTrue(result.normalized());
         assertEquals(1.0, result.embeddings().get(0).norm(), 1e-5, "llama.cpp normalises as the result says");
+        assertTrue(engine().capabilities(local(dir.resolve("tiny.gguf"))).contains(ModelInfo.Capability.EMBED),
+                "listed as an embedding model before it loads");
     }
 
     @Test
