@@ -1,4 +1,7 @@
-/** Engine plugin {@code djl}: safetensors Llama-family models (Llama, Qwen2, Mistral) on DJL's PyTorch engine. */
+/**
+ * Engine plugin {@code djl}: safetensors Llama-family decoders (Llama, Qwen2, Mistral; generate and embed) and
+ * BERT-family encoders (BERT, RoBERTa, XLM-RoBERTa, MPNet; embed) on DJL's PyTorch engine.
+ */
 module dev.llmlb.engine.djl {
     requires dev.llmlb.api;
     requires dev.llmlb.engine.hf;

@@ -11,6 +11,7 @@ module dev.llmlb.engine.hf {
     requires com.fasterxml.jackson.databind;
 
     exports dev.llmlb.engine.hf;
+    exports dev.llmlb.engine.hf.embed;
     // Jinjava calls the template functions (raise_exception, strftime_now) by reflection.
     opens dev.llmlb.engine.hf.internal to jinjava;
 }

@@ -1,6 +1,7 @@
 /**
- * Engine plugin {@code onnx}: decoder-only language models exported to ONNX (the HuggingFace Optimum signature),
- * run with ONNX Runtime; tokenization, chat templates, sampling and the token loop come from engine-hf-common.
+ * Engine plugin {@code onnx}: decoder-only language models exported to ONNX (the HuggingFace Optimum signature; they
+ * generate and embed) and BERT-family encoders exported for feature extraction (they embed), run with ONNX Runtime;
+ * tokenization, chat templates, sampling, the token loop, pooling and batching come from engine-hf-common.
  */
 module dev.llmlb.engine.onnx {
     requires dev.llmlb.api;

@@ -1,6 +1,7 @@
 package dev.llmlb.api.engine;
 
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Runs models of one or more formats.
@@ -13,6 +14,14 @@ public interface InferenceEngine extends AutoCloseable {
      */
     default Optional<String> unsupportedReason(LocalModel model) {
         return Optional.empty();
+    }
+
+    /**
+     * What the model will offer once loaded ({@link ModelInfo#capabilities()}), for model listings before it is
+     * loaded. Must be cheap: reads a config file at most. The default says generation only.
+     */
+    default Set<ModelInfo.Capability> capabilities(LocalModel model) {
+        return Set.of(ModelInfo.Capability.GENERATE);
     }
 
     /**

@@ -1,7 +1,5 @@
 package dev.llmlb.api.engine;
 
-import java.util.List;
-
 /**
  * A model in memory, ready to generate. The host calls {@link #generate} from one thread at a time per model
  * unless {@link ModelInfo#parallelSequences()} says the engine takes more.
@@ -23,15 +21,22 @@ public interface LoadedModel extends AutoCloseable {
      *
      * @throws ContextLengthExceededException when the prompt does not fit the context
      * @throws EngineException                when generation fails
+     * @throws UnsupportedOperationException  when {@link ModelInfo#supportsGeneration()} is false (an embedding
+     *                                        model)
      */
     GenerationResult generate(GenerationRequest request, TokenSink sink);
 
     /**
-     * Embeds each input.
+     * Embeds each input, at the model's full size. Inputs of one request may run together in padded batches; the
+     * result keeps their order. May be called from several threads at once only as {@link #generate} may.
      *
-     * @throws UnsupportedOperationException when {@link ModelInfo#supportsEmbeddings()} is false
+     * @throws InvalidInputException          when an input is longer than the model takes or holds a token id
+     *                                        outside its vocabulary; the message names the input
+     *                                        ({@link EmbeddingRequest#param})
+     * @throws UnsupportedOperationException  when {@link ModelInfo#supportsEmbeddings()} is false
+     * @throws EngineException                when the engine fails
      */
-    default EmbeddingResult embed(List<String> inputs) {
+    default EmbeddingResult embed(EmbeddingRequest request) {
         throw new UnsupportedOperationException("this model does not produce embeddings");
     }
 

@@ -7,13 +7,18 @@ import dev.llmlb.api.engine.InferenceEngine;
 import dev.llmlb.api.engine.LoadOptions;
 import dev.llmlb.api.engine.LoadedModel;
 import dev.llmlb.api.engine.LocalModel;
+import dev.llmlb.api.engine.ModelInfo;
 import dev.llmlb.engine.hf.HfConfig;
 import dev.llmlb.engine.hf.HfModelFolder;
 
 import java.lang.System.Logger.Level;
 import java.util.Optional;
+import java.util.Set;
 
-/** Runs HuggingFace safetensors models of the Llama family on DJL's PyTorch engine. */
+/**
+ * Runs HuggingFace safetensors models on DJL's PyTorch engine: decoders of the Llama family, which generate and embed,
+ * and encoders of the BERT family ({@link DjlEncoders}), which embed.
+ */
 final class DjlEngine implements InferenceEngine {
 
     private static final System.Logger LOG = System.getLogger(DjlEngine.class.getName());
@@ -28,6 +33,9 @@ final class DjlEngine implements InferenceEngine {
     @Override
     public Optional<String> unsupportedReason(LocalModel model) {
         try {
+            if (DjlEncoders.isEncoder(model)) {
+                return Optional.empty();
+            }
             return LlamaSpec.unsupportedReason(HfConfig.read(model.directory()));
         } catch (EngineException e) {
             return Optional.of(e.getMessage());
@@ -35,7 +43,20 @@ final class DjlEngine implements InferenceEngine {
     }
 
     @Override
+    public Set<ModelInfo.Capability> capabilities(LocalModel model) {
+        try {
+            return DjlEncoders.isEncoder(model) ? Set.of(ModelInfo.Capability.EMBED)
+                    : Set.of(ModelInfo.Capability.GENERATE, ModelInfo.Capability.EMBED);
+        } catch (EngineException e) {
+            return Set.of(ModelInfo.Capability.GENERATE);
+        }
+    }
+
+    @Override
     public long estimateMemoryBytes(LocalModel model, LoadOptions options) {
+        if (DjlEncoders.isEncoder(model)) {
+            return SafetensorsFiles.open(model.directory()).parameterCount() * Float.BYTES;
+        }
         LlamaSpec spec = LlamaSpec.from(HfConfig.read(model.directory()));
         long weights = SafetensorsFiles.open(model.directory()).parameterCount() * Float.BYTES;
         return weights + spec.kvCacheBytes(contextFor(spec, 0));
@@ -48,6 +69,9 @@ final class DjlEngine implements InferenceEngine {
 
     @Override
     public LoadedModel load(LocalModel model, LoadOptions options) {
+        if (DjlEncoders.isEncoder(model)) {
+            return DjlEncoders.load(model, options, pytorch);
+        }
         long start = System.nanoTime();
         HfModelFolder folder = HfModelFolder.open(model.directory());
         try {

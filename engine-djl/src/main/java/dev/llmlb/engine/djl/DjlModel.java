@@ -1,22 +1,44 @@
 package dev.llmlb.engine.djl;
 
+import dev.llmlb.api.engine.EmbeddingRequest;
+import dev.llmlb.api.engine.EmbeddingResult;
 import dev.llmlb.api.engine.GenerationRequest;
 import dev.llmlb.api.engine.GenerationResult;
 import dev.llmlb.api.engine.ModelInfo;
 import dev.llmlb.api.engine.TokenSink;
 import dev.llmlb.engine.hf.HfLoadedModel;
 import dev.llmlb.engine.hf.HfModelFolder;
+import dev.llmlb.engine.hf.embed.Embedder;
 
 import java.util.Set;
 
-/** A safetensors model loaded on DJL's PyTorch engine. One generation at a time (the decoder holds one cache). */
+/**
+ * A safetensors model loaded on DJL's PyTorch engine. One generation or embedding at a time (the decoder holds one
+ * cache). It embeds as llama.cpp does: the last token's final hidden state, normalised.
+ */
 final class DjlModel extends HfLoadedModel {
 
     private final LlamaDecoder decoder;
+    private final Embedder embedder;
 
     DjlModel(HfModelFolder folder, LlamaDecoder decoder, long memoryBytes, String device) {
-        super(folder, new ModelInfo(decoder.context(), Set.of(ModelInfo.Capability.GENERATE), memoryBytes, device, 1));
+        super(folder, new ModelInfo(decoder.context(), Set.of(ModelInfo.Capability.GENERATE,
+                ModelInfo.Capability.EMBED), memoryBytes, device, 1));
         this.decoder = decoder;
+        // One input per pass: the decoder holds the cache of one sequence.
+        this.embedder = new Embedder(folder.tokenizer(), new Embedder.Limits(decoder.context(),
+                folder.config().vocabSize(), 1, decoder.context(), true), (rows, positions) -> {
+                    float[][] out = new float[rows.length][];
+                    for (int r = 0; r < rows.length; r++) {
+                        out[r] = decoder.lastHiddenState(rows[r]);
+                    }
+                    return out;
+                });
+    }
+
+    @Override
+    public synchronized EmbeddingResult embed(EmbeddingRequest request) {
+        return embedder.embed(request);
     }
 
     @Override

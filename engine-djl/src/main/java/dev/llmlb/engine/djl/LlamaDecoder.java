@@ -116,7 +116,7 @@ final class LlamaDecoder implements AutoCloseable {
     }
 
     /** A tensor widened to F32 on the manager's device. */
-    private static NDArray tensor(NDManager manager, SafetensorsFiles.Entry entry) {
+    static NDArray tensor(NDManager manager, SafetensorsFiles.Entry entry) {
         ByteBuffer bytes = SafetensorsFiles.map(entry);
         Shape shape = new Shape(entry.shape());
         if (entry.dtype().equals("BF16")) {
@@ -236,6 +236,38 @@ final class LlamaDecoder implements AutoCloseable {
             float[] logits = linear(last, lmHead, null).toFloatArray();
             position += n;
             return logits;
+        }
+    }
+
+    /**
+     * The final hidden state (after the final norm) at the last of {@code tokens}, fed from position 0: what
+     * llama.cpp pools as a decoder's embedding. Starts a new sequence; the cache is overwritten.
+     *
+     * @throws EngineException when the tokens do not fit the context or an id is outside the vocabulary
+     */
+    float[] lastHiddenState(int[] tokens) {
+        reset();
+        int n = tokens.length;
+        if (n == 0 || n > context) {
+            throw new EngineException("cannot embed " + n + " tokens in a " + context + "-token context");
+        }
+        long[] ids = new long[n];
+        for (int i = 0; i < n; i++) {
+            if (tokens[i] < 0 || tokens[i] >= spec.vocab()) {
+                throw new EngineException("token id " + tokens[i] + " is outside the vocabulary of " + spec.vocab());
+            }
+            ids[i] = tokens[i];
+        }
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray x = JniUtils.embedding((PtNDArray) manager.create(ids), (PtNDArray) embed, false);
+            NDArray cosNow = cos.get(new NDIndex("0:{}", n)).expandDims(1);
+            NDArray sinNow = sin.get(new NDIndex("0:{}", n)).expandDims(1);
+            NDArray mask = n > 1 ? causalMask(n) : null;
+            for (int l = 0; l < layers.size(); l++) {
+                x = block(l, x, cosNow, sinNow, mask, n);
+            }
+            return rmsNorm(x.get(new NDIndex("{}:", n - 1)), norm).toFloatArray();
         }
     }
 

@@ -196,12 +196,6 @@ class DjlEngineTest {
     }
 
     @Test
-    void embeddingsAreNotOffered() {
-        assertFalse(model.info().supportsEmbeddings());
-        assertThrows(UnsupportedOperationException.class, () -> model.embed(List.of("x")));
-    }
-
-    @Test
     void anUnsupportedArchitectureIsNamedBeforeLoading() throws Exception {
         Path gpt2 = dir.resolve("gpt2");
         Files.createDirectories(gpt2);

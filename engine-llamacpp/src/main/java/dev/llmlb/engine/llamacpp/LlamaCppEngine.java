@@ -46,6 +46,12 @@ final class LlamaCppEngine implements InferenceEngine {
         }
     }
 
+    /** Every GGUF model generates and embeds (a second native context computes embeddings, see LlamaCppModel). */
+    @Override
+    public Set<ModelInfo.Capability> capabilities(LocalModel model) {
+        return Set.of(ModelInfo.Capability.GENERATE, ModelInfo.Capability.EMBED);
+    }
+
     @Override
     public long estimateMemoryBytes(LocalModel model, LoadOptions options) {
         try {

@@ -2,10 +2,14 @@ package dev.llmlb.engine.llamacpp;
 
 import de.kherud.llama.LlamaModel;
 import dev.llmlb.api.engine.ContextLengthExceededException;
+import dev.llmlb.api.engine.Embedding;
+import dev.llmlb.api.engine.EmbeddingInput;
+import dev.llmlb.api.engine.EmbeddingRequest;
 import dev.llmlb.api.engine.EmbeddingResult;
 import dev.llmlb.api.engine.EngineException;
 import dev.llmlb.api.engine.GenerationRequest;
 import dev.llmlb.api.engine.GenerationResult;
+import dev.llmlb.api.engine.InvalidInputException;
 import dev.llmlb.api.engine.LoadedModel;
 import dev.llmlb.api.engine.ModelInfo;
 import dev.llmlb.api.engine.Prompt;
@@ -100,31 +104,43 @@ final class LlamaCppModel implements LoadedModel {
         }
     }
 
+    /**
+     * Embeds text inputs. Token-id inputs are refused: java-llama.cpp 4.2 embeds strings only, and decoding ids to
+     * text and tokenizing again is not guaranteed to give the same ids.
+     */
     @Override
-    public EmbeddingResult embed(List<String> inputs) {
+    public EmbeddingResult embed(EmbeddingRequest request) {
         checkOpen();
+        List<String> texts = new ArrayList<>(request.inputs().size());
         int total = 0;
-        for (String input : inputs) {
-            int tokens = prompts.tokens(input).length;
+        for (int i = 0; i < request.inputs().size(); i++) {
+            String param = request.param(i);
+            if (!(request.inputs().get(i) instanceof EmbeddingInput.Text text)) {
+                throw new InvalidInputException(param, "unsupported_input", "Invalid '" + param + "': engine "
+                        + "llamacpp embeds text; send the text instead of token ids.");
+            }
+            int tokens = prompts.tokens(text.text()).length;
             if (tokens == 0) {
-                throw new IllegalArgumentException("cannot embed an empty input");
+                throw new InvalidInputException(param, "invalid_input", "Invalid '" + param + "': it has no tokens.");
             }
             if (tokens > info.contextLength()) {
-                throw new ContextLengthExceededException(tokens, info.contextLength());
+                throw InvalidInputException.tooLong(param, tokens, info.contextLength());
             }
+            texts.add(text.text());
             total += tokens;
         }
         LlamaModel embedding = embedder().llama();
-        List<float[]> vectors = new ArrayList<>(inputs.size());
+        List<Embedding> vectors = new ArrayList<>(texts.size());
         try {
-            for (String input : inputs) {
-                vectors.add(embedding.embed(input));
+            for (String text : texts) {
+                vectors.add(Embedding.of(embedding.embed(text)));
             }
         } catch (RuntimeException e) {
             NativeErrors.rethrowIfNotNative(e);
             throw new EngineException("llama.cpp failed to embed with " + id + ": " + e.getMessage(), e);
         }
-        return new EmbeddingResult(vectors, total);
+        // llama.cpp's server scales every embedding to length 1 (embd_normalize 2, its default).
+        return new EmbeddingResult(vectors, total, true);
     }
 
     private synchronized NativeModels.NativeModel embedder() {

@@ -4,11 +4,15 @@ import dev.llmlb.testkit.tck.TestPluginContext;
 import dev.llmlb.api.PluginContext;
 import dev.llmlb.api.engine.ChatMessage;
 import dev.llmlb.api.engine.ContextLengthExceededException;
+import dev.llmlb.api.engine.EmbeddingInput;
+import dev.llmlb.api.engine.EmbeddingRequest;
 import dev.llmlb.api.engine.EmbeddingResult;
+import dev.llmlb.api.engine.InvalidInputException;
 import dev.llmlb.api.engine.GenerationRequest;
 import dev.llmlb.api.engine.GenerationResult;
 import dev.llmlb.api.engine.InferenceEngine;
 import dev.llmlb.api.engine.LoadOptions;
+import dev.llmlb.api.engine.ModelInfo;
 import dev.llmlb.api.engine.LoadedModel;
 import dev.llmlb.api.engine.LocalModel;
 import dev.llmlb.api.engine.Prompt;
@@ -141,12 +145,27 @@ class LlamaCppEngineTest {
     }
 
     @Test
-    void embeddingsHaveTheModelsWidthAndTellInputsApart() {
-        EmbeddingResult result = model.embed(List.of("hello world", "something else entirely"));
-        assertEquals(2, result.vectors().size());
-        assertEquals(64, result.vectors().get(0).length);
-        assertNotEquals(java.util.Arrays.toString(result.vectors().get(0)),
-                java.util.Arrays.toString(result.vectors().get(1)));
+    void embeddingsHaveTheModelsWidthAndTellInputsApart() throws Exception {
+        EmbeddingResult result = model.embed(EmbeddingRequest.ofTexts("hello world", "something else entirely"));
+        assertEquals(2, result.embeddings().size());
+        assertEquals(64, result.dimensions());
+        assertNotEquals(result.embeddings().get(0), result.embeddings().get(1));
         assertTrue(result.promptTokens() > 4);
+        assertTrue(result.normalized());
+        assertEquals(1.0, result.embeddings().get(0).norm(), 1e-5, "llama.cpp normalises as the result says");
+        assertTrue(engine().capabilities(local(dir.resolve("tiny.gguf"))).contains(ModelInfo.Capability.EMBED),
+                "listed as an embedding model before it loads");
+    }
+
+    @Test
+    void tokenInputsAndTooLongInputsAreRefusedNamingTheInput() {
+        EmbeddingRequest tokens = new EmbeddingRequest(List.of(new EmbeddingInput.Text("fine"),
+                EmbeddingInput.Tokens.of(1, 2, 3)));
+        InvalidInputException refused = assertThrows(InvalidInputException.class, () -> model.embed(tokens));
+        assertEquals("input[1]", refused.param());
+        InvalidInputException tooLong = assertThrows(InvalidInputException.class,
+                () -> model.embed(EmbeddingRequest.ofTexts("word ".repeat(5000))));
+        assertEquals("input", tooLong.param());
+        assertEquals("context_length_exceeded", tooLong.code());
     }
 }

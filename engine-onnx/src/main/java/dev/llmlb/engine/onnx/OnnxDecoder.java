@@ -94,7 +94,7 @@ public final class OnnxDecoder implements AutoCloseable {
                 sessionOptions.addConfigEntry("session.intra_op.allow_spinning", "0");
             }
             String device = addProvider(sessionOptions, options);
-            session = environment.createSession(modelFile.toString(), sessionOptions);
+            session = HiddenStateOutput.createSession(environment, modelFile, sessionOptions, GraphSignature.LOGITS);
             // Runtime and execution-provider libraries are loaded by now.
             ExtractedLibraries.delete();
             return new OnnxDecoder(name, config, options, device, environment, sessionOptions, session);
@@ -109,7 +109,7 @@ public final class OnnxDecoder implements AutoCloseable {
     }
 
     /** Turns on CUDA when asked (or when {@code auto} finds it); returns the device, such as {@code cuda:0}. */
-    private static String addProvider(OrtSession.SessionOptions sessionOptions, OnnxOptions options)
+    static String addProvider(OrtSession.SessionOptions sessionOptions, OnnxOptions options)
             throws OrtException {
         boolean cudaAvailable = OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA);
         if (options.provider() == OnnxOptions.Provider.CUDA && !cudaAvailable) {

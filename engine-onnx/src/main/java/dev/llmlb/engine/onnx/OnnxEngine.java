@@ -5,18 +5,22 @@ import dev.llmlb.api.engine.InferenceEngine;
 import dev.llmlb.api.engine.LoadOptions;
 import dev.llmlb.api.engine.LoadedModel;
 import dev.llmlb.api.engine.LocalModel;
+import dev.llmlb.api.engine.ModelInfo;
 import dev.llmlb.engine.hf.HfModelFolder;
+import dev.llmlb.engine.hf.embed.EncoderFamily;
 
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 
 /**
- * Runs ONNX exports of decoder-only models from a HuggingFace repo folder: the graph named by the model's entry
- * file ({@code onnx/model.onnx} or {@code model.onnx}), {@code config.json}, {@code tokenizer.json} and
- * {@code tokenizer_config.json} at the top of the folder.
+ * Runs ONNX exports from a HuggingFace repo folder: the graph named by the model's entry file
+ * ({@code onnx/model.onnx} or {@code model.onnx}), {@code config.json}, {@code tokenizer.json} and
+ * {@code tokenizer_config.json} at the top of the folder. Decoder-only models generate and embed; encoder-only ones
+ * ({@link EncoderFamily}, loaded by {@link OnnxEncoders}) embed.
  */
 final class OnnxEngine implements InferenceEngine {
 
@@ -42,6 +46,9 @@ final class OnnxEngine implements InferenceEngine {
                     + "tokenizer file");
         }
         try {
+            if (OnnxEncoders.isEncoder(model)) {
+                return Optional.empty();
+            }
             DecoderConfig.read(model.directory().resolve("config.json"));
             return Optional.empty();
         } catch (EngineException e) {
@@ -49,10 +56,23 @@ final class OnnxEngine implements InferenceEngine {
         }
     }
 
+    @Override
+    public Set<ModelInfo.Capability> capabilities(LocalModel model) {
+        try {
+            return OnnxEncoders.isEncoder(model) ? Set.of(ModelInfo.Capability.EMBED)
+                    : Set.of(ModelInfo.Capability.GENERATE, ModelInfo.Capability.EMBED);
+        } catch (EngineException e) {
+            return Set.of(ModelInfo.Capability.GENERATE);
+        }
+    }
+
     /** The graph and weight files, plus a float32 KV cache filled to the context the model would get. */
     @Override
     public long estimateMemoryBytes(LocalModel model, LoadOptions options) {
         try {
+            if (OnnxEncoders.isEncoder(model)) {
+                return model.totalBytes();
+            }
             DecoderConfig config = DecoderConfig.read(model.directory().resolve("config.json"));
             return model.totalBytes() + kvCacheBytes(config, contextFor(config, 0));
         } catch (EngineException e) {
@@ -69,18 +89,27 @@ final class OnnxEngine implements InferenceEngine {
         return 2L * config.layers() * config.kvHeads() * config.headDim() * context * Float.BYTES;
     }
 
+    /** The engine's options with the node's threads and placement for this load. */
+    private OnnxOptions effective(LoadOptions loadOptions) {
+        OnnxOptions effective = options.threads() > 0 ? options : options.withThreads(loadOptions.threads());
+        if (!loadOptions.useAccelerator()) {
+            // The node decided against a GPU (none, switched off, or not enough free memory): its call.
+            effective = effective.withProvider(OnnxOptions.Provider.CPU);
+        }
+        return effective;
+    }
+
     @Override
     public LoadedModel load(LocalModel model, LoadOptions loadOptions) {
+        if (OnnxEncoders.isEncoder(model)) {
+            return OnnxEncoders.load(model, effective(loadOptions), loadOptions.parallelSequences());
+        }
         long start = System.nanoTime();
         HfModelFolder folder = HfModelFolder.open(model.directory());
         try {
             DecoderConfig config = DecoderConfig.read(model.directory().resolve("config.json"));
             int context = contextFor(config, loadOptions.contextLength());
-            OnnxOptions effective = options.threads() > 0 ? options : options.withThreads(loadOptions.threads());
-            if (!loadOptions.useAccelerator()) {
-                // The node decided against a GPU (none, switched off, or not enough free memory): its call.
-                effective = effective.withProvider(OnnxOptions.Provider.CPU);
-            }
+            OnnxOptions effective = effective(loadOptions);
             OnnxDecoder decoder = OnnxDecoder.open(model.entryFile(), config, effective);
             if (loadOptions.useAccelerator() && decoder.device().equals("cpu")) {
                 LOG.log(Level.INFO, "{0}: this ONNX Runtime has no CUDA provider, so the model runs on the CPU "

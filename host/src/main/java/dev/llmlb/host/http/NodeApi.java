@@ -61,6 +61,7 @@ public final class NodeApi {
             model.put("available", unavailable.isEmpty());
             unavailable.ifPresent(f -> model.put("unavailable_reason", f.message()));
             model.put("status", models.status(spec).status());
+            ModelCapabilities.put(model, models.capabilities(spec));
         }
         Responses.json(res, body);
     }

@@ -89,6 +89,7 @@ public final class OpenAiApi {
         model.put("is_local", models.isLocal(spec));
         model.put("available", models.unavailable(spec).isEmpty());
         model.put("status", models.status(spec).status());
+        ModelCapabilities.put(model, models.capabilities(spec));
         return model;
     }
 
@@ -134,6 +135,7 @@ public final class OpenAiApi {
         Cancellation cancellation = new Cancellation();
         try (AutoCloseable watch = clients.watch(req, cancellation);
              Lease lease = models.acquire(spec, cancellation)) {
+            ModelCapabilities.requireGeneration(spec, lease.model());
             if (stream) {
                 stream(res, lease, generation, cancellation, id, created, answer, RequestIds.of(req));
                 return;
@@ -258,20 +260,21 @@ public final class OpenAiApi {
                 throw new Failure(Failure.Kind.INVALID_INPUT, "embeddings_unsupported",
                         "Model '" + spec.id() + "' does not produce embeddings.", "model", 0).exception();
             }
-            result = generator.embed(lease, embedding.inputs());
+            result = generator.embed(lease, embedding.toEngineRequest());
         } catch (FailureException e) {
             throw e;
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+        result = embedding.shortened(spec.id(), result);
         ObjectNode body = Json.object();
         body.put("object", "list");
         ArrayNode data = body.putArray("data");
-        for (int i = 0; i < result.vectors().size(); i++) {
+        for (int i = 0; i < result.embeddings().size(); i++) {
             ObjectNode item = data.addObject();
             item.put("object", "embedding");
             item.put("index", i);
-            float[] vector = result.vectors().get(i);
+            float[] vector = result.embeddings().get(i).vector();
             if (embedding.base64()) {
                 ByteBuffer bytes = ByteBuffer.allocate(vector.length * 4).order(ByteOrder.LITTLE_ENDIAN);
                 bytes.asFloatBuffer().put(vector);

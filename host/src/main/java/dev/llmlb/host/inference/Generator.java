@@ -1,6 +1,7 @@
 package dev.llmlb.host.inference;
 
 import dev.llmlb.api.engine.ContextLengthExceededException;
+import dev.llmlb.api.engine.EmbeddingRequest;
 import dev.llmlb.api.engine.EmbeddingResult;
 import dev.llmlb.api.engine.GenerationRequest;
 import dev.llmlb.api.engine.GenerationResult;
@@ -167,8 +168,8 @@ public final class Generator implements AutoCloseable {
     }
 
     /** Embeds on a platform thread; returns once the engine has. */
-    public EmbeddingResult embed(Lease lease, List<String> inputs) {
-        var future = threads.submit(() -> lease.model().embed(inputs));
+    public EmbeddingResult embed(Lease lease, EmbeddingRequest request) {
+        var future = threads.submit(() -> lease.model().embed(request));
         boolean interrupted = false;
         try {
             while (true) {

@@ -5,6 +5,7 @@ import dev.llmlb.api.engine.InferenceEngine;
 import dev.llmlb.api.engine.LoadOptions;
 import dev.llmlb.api.engine.LoadedModel;
 import dev.llmlb.api.engine.LocalModel;
+import dev.llmlb.api.engine.ModelInfo;
 import dev.llmlb.host.catalog.Catalog;
 import dev.llmlb.host.config.NodeConfig;
 import dev.llmlb.host.failure.Failure;
@@ -24,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -114,6 +116,23 @@ public final class ModelLifecycle implements AutoCloseable {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * What the model offers: its loaded model's capabilities, else what the engine that would run its files says;
+     * empty while it is not on disk (nothing tells yet).
+     */
+    public Optional<Set<ModelInfo.Capability>> capabilities(ModelSpec spec) {
+        ModelSlot slot = slot(spec);
+        synchronized (this) {
+            Optional<Resident> resident = slot.resident();
+            if (resident.isPresent()) {
+                return Optional.of(resident.get().model().info().capabilities());
+            }
+        }
+        return localModel(slot).flatMap(model -> plugins.engines(model.format()).stream()
+                .filter(engine -> engine.unsupportedReason(model).isEmpty()).findFirst()
+                .map(engine -> engine.capabilities(model)));
     }
 
     /** Whether the model is complete on disk. */

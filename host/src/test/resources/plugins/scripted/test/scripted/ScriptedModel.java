@@ -1,9 +1,13 @@
 package test.scripted;
 
 import dev.llmlb.api.engine.ContextLengthExceededException;
+import dev.llmlb.api.engine.Embedding;
+import dev.llmlb.api.engine.EmbeddingInput;
+import dev.llmlb.api.engine.EmbeddingRequest;
 import dev.llmlb.api.engine.EmbeddingResult;
 import dev.llmlb.api.engine.GenerationRequest;
 import dev.llmlb.api.engine.GenerationResult;
+import dev.llmlb.api.engine.InvalidInputException;
 import dev.llmlb.api.engine.LoadedModel;
 import dev.llmlb.api.engine.ModelInfo;
 import dev.llmlb.api.engine.Prompt;
@@ -30,10 +34,17 @@ final class ScriptedModel implements LoadedModel {
         this.sequences = sequences;
     }
 
+    /** A script starting with this makes an embedding model: it does not generate, its vectors are normalised. */
+    static final String EMBED_ONLY = "EMBED-ONLY";
+
+    private boolean embedOnly() {
+        return script.startsWith(EMBED_ONLY);
+    }
+
     @Override
     public ModelInfo info() {
-        return new ModelInfo(contextLength, java.util.Set.of(ModelInfo.Capability.GENERATE, ModelInfo.Capability.EMBED), bytes, "cpu",
-                sequences);
+        return new ModelInfo(contextLength, embedOnly() ? java.util.Set.of(ModelInfo.Capability.EMBED)
+                : java.util.Set.of(ModelInfo.Capability.GENERATE, ModelInfo.Capability.EMBED), bytes, "cpu", sequences);
     }
 
     private static String render(Prompt prompt) {
@@ -84,15 +95,34 @@ final class ScriptedModel implements LoadedModel {
         return new GenerationResult(GenerationResult.FinishReason.END_OF_SEQUENCE, promptTokens, produced);
     }
 
+    /**
+     * Vectors {@code [length, count of 'a', 1]} (token inputs: {@code [ids, count of id 97, 1]}), scaled to length 1
+     * when the script starts with {@link #EMBED_ONLY}; inputs longer than the context are refused.
+     */
     @Override
-    public EmbeddingResult embed(List<String> inputs) {
-        List<float[]> vectors = new ArrayList<>();
+    public EmbeddingResult embed(EmbeddingRequest request) {
+        List<Embedding> vectors = new ArrayList<>();
         int tokens = 0;
-        for (String input : inputs) {
-            vectors.add(new float[] {input.length(), input.chars().filter(c -> c == 'a').count(), 1f});
-            tokens += input.length();
+        for (int i = 0; i < request.inputs().size(); i++) {
+            float[] v = switch (request.inputs().get(i)) {
+                case EmbeddingInput.Text text -> new float[] {text.text().length(),
+                        text.text().chars().filter(c -> c == 'a').count(), 1f};
+                case EmbeddingInput.Tokens ids -> new float[] {ids.size(),
+                        java.util.Arrays.stream(ids.ids()).filter(t -> t == 'a').count(), 1f};
+            };
+            if (v[0] > contextLength) {
+                throw InvalidInputException.tooLong(request.param(i), (int) v[0], contextLength);
+            }
+            tokens += (int) v[0];
+            if (embedOnly()) {
+                double norm = Math.sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+                for (int d = 0; d < v.length; d++) {
+                    v[d] = (float) (v[d] / norm);
+                }
+            }
+            vectors.add(Embedding.of(v));
         }
-        return new EmbeddingResult(vectors, tokens);
+        return new EmbeddingResult(vectors, tokens, embedOnly());
     }
 
     @Override

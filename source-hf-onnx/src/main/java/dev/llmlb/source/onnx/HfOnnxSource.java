@@ -10,6 +10,7 @@ import dev.llmlb.source.hf.ModelConfig;
 import dev.llmlb.source.hf.PlanSteps;
 import dev.llmlb.source.hf.RepoFiles;
 import dev.llmlb.source.hf.RepoTree;
+import dev.llmlb.source.hf.SentenceTransformersFiles;
 import dev.llmlb.source.hf.SpecChecks;
 import dev.llmlb.source.hf.TreeEntry;
 
@@ -81,6 +82,7 @@ public final class HfOnnxSource implements ModelSource {
         paths.add(TOKENIZER);
         paths.add(TOKENIZER_CONFIG);
         addIfPresent(tree, SPECIAL_TOKENS_MAP, paths);
+        paths.addAll(SentenceTransformersFiles.present(tree));
         spec.artifacts().forEach(a -> paths.add(a.filename()));
         Optional<FetchPlan.Fetch> next = PlanSteps.fetchMissing(repo.require(paths), context);
         if (next.isPresent()) {

@@ -1,6 +1,6 @@
 /**
- * The {@code hf_onnx} source: an ONNX text-generation export laid out as Optimum and transformers.js export them,
- * planned in one step.
+ * The {@code hf_onnx} source: an ONNX export (a text-generation decoder, or an encoder for feature extraction such as
+ * a sentence-transformers model) laid out as Optimum and transformers.js export them, planned in one step.
  *
  * <h2>Layout rules</h2>
  * <ul>
@@ -11,8 +11,10 @@
  *       {@code <model>.onnx_data}, {@code <model>.onnx.data}, and the further chunks
  *       {@code <model>.onnx_data_1}, {@code _2}, ... that exporters write for models over 2 GB.</li>
  *   <li>{@code config.json}, {@code tokenizer.json} and {@code tokenizer_config.json} are required at the root;
- *       {@code generation_config.json} and {@code special_tokens_map.json} are fetched when present; every other
- *       listed artifact is fetched too.</li>
+ *       {@code generation_config.json} and {@code special_tokens_map.json} are fetched when present, and so are a
+ *       sentence-transformers repository's {@code modules.json}, {@code N_Pooling/config.json} and
+ *       {@code sentence_bert_config.json}; every other listed artifact is fetched too. Other variants, formats and
+ *       files never are.</li>
  *   <li>Files keep their repository paths, so the external data stays next to its graph where ONNX Runtime looks
  *       for it. {@code entry_file} names the model file; {@code architecture}, {@code model_type} and
  *       {@code torch_dtype} come from {@code config.json} when it has them.</li>

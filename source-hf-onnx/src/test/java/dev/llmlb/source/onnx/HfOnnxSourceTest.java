@@ -91,6 +91,29 @@ class HfOnnxSourceTest {
                 complete(spec(), context, first));
     }
 
+    /**
+     * A sentence-transformers repository as HuggingFace has all-MiniLM-L6-v2: the ONNX graph with its variants, the
+     * weights in other formats, and the sentence-transformers files, whose pooling and length the engine needs.
+     */
+    @Test
+    void aSentenceTransformersRepositoryBringsItsPoolingAndLengthButNoOtherVariantOrFormat() {
+        HubTreeJson tree = new HubTreeJson().file(".gitattributes", 1200).file("README.md", 10600)
+                .file("config.json", 612).file("config_sentence_transformers.json", 116).file("data_config.json", 39265)
+                .file("modules.json", 349).file("sentence_bert_config.json", 53).file("special_tokens_map.json", 112)
+                .file("tokenizer.json", 466247).file("tokenizer_config.json", 350).file("vocab.txt", 231508)
+                .file("train_script.py", 13156).directory("1_Pooling").file("1_Pooling/config.json", 190)
+                .lfs("model.safetensors", 90868376).lfs("pytorch_model.bin", 90888945).directory("onnx")
+                .lfs("onnx/model.onnx", 90405214).lfs("onnx/model_O1.onnx", 90360328)
+                .lfs("onnx/model_qint8_avx512.onnx", 23026053);
+        FakePlanningContext context = hub(tree);
+
+        FetchPlan first = source.plan(spec(), context);
+
+        assertEquals(List.of("onnx/model.onnx", "config.json", "tokenizer.json", "tokenizer_config.json",
+                "special_tokens_map.json", "modules.json", "1_Pooling/config.json", "sentence_bert_config.json"),
+                paths(first));
+    }
+
     @Test
     void anOptimumExportAtTheRootWithoutExternalData() {
         FakePlanningContext context = hub(new HubTreeJson().file("config.json", 700).file("tokenizer.json", 70)

@@ -10,6 +10,7 @@ import dev.llmlb.source.hf.ModelConfig;
 import dev.llmlb.source.hf.PlanSteps;
 import dev.llmlb.source.hf.RepoFiles;
 import dev.llmlb.source.hf.RepoTree;
+import dev.llmlb.source.hf.SentenceTransformersFiles;
 import dev.llmlb.source.hf.SpecChecks;
 
 import java.util.ArrayList;
@@ -75,6 +76,7 @@ public final class HfSafetensorsSource implements ModelSource {
         firstStep.add(TOKENIZER);
         firstStep.add(TOKENIZER_CONFIG);
         addIfPresent(tree, SPECIAL_TOKENS_MAP, firstStep);
+        firstStep.addAll(SentenceTransformersFiles.present(tree));
         firstStep.add(weights.get());
         spec.artifacts().forEach(a -> firstStep.add(a.filename()));
         Optional<FetchPlan.Fetch> next = PlanSteps.fetchMissing(repo.require(firstStep), context);

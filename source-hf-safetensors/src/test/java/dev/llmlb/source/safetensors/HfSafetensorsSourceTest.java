@@ -91,6 +91,19 @@ class HfSafetensorsSourceTest {
     }
 
     @Test
+    void aSentenceTransformersRepositoryBringsItsPoolingAndLength() {
+        HubTreeJson tree = withTokenizer(new HubTreeJson()).file("modules.json", 349)
+                .file("sentence_bert_config.json", 53).file("config_sentence_transformers.json", 116)
+                .directory("1_Pooling").file("1_Pooling/config.json", 190).lfs("model.safetensors", 90868376)
+                .lfs("pytorch_model.bin", 90888945).directory("onnx").lfs("onnx/model.onnx", 90405214);
+
+        FetchPlan first = source.plan(spec(), hub(tree));
+
+        assertEquals(List.of("config.json", "tokenizer.json", "tokenizer_config.json", "modules.json",
+                "1_Pooling/config.json", "sentence_bert_config.json", "model.safetensors"), paths(first));
+    }
+
+    @Test
     void aShardedRepositoryFetchesTheIndexFirstThenEachShardOnce() {
         FakePlanningContext context = hub(withTokenizer(new HubTreeJson()
                 .file("special_tokens_map.json", 400)

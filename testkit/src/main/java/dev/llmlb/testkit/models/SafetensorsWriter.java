@@ -138,6 +138,11 @@ public final class SafetensorsWriter {
      * of 8, then each tensor's bytes in order.
      */
     private void writeSafetensors(Path file, List<Tensor> tensors) throws IOException {
+        writeSafetensors(file, tensors, type);
+    }
+
+    /** One safetensors file of {@code tensors} stored as {@code type}; other generators' writers use it too. */
+    static void writeSafetensors(Path file, List<Tensor> tensors, TensorType type) throws IOException {
         StringBuilder header = new StringBuilder("{\"__metadata__\":{\"format\":\"pt\"}");
         long offset = 0;
         for (Tensor t : tensors) {

@@ -17,6 +17,7 @@ public final class TinyLlamaReference {
     private final float[][][] values;
     private final double[] inverseFrequency;
     private int position;
+    private float[] hiddenState;
 
     public TinyLlamaReference(TinyLlamaWeights weights) {
         this.weights = weights;
@@ -61,7 +62,32 @@ public final class TinyLlamaReference {
             }
         }
         position++;
-        return matVec(weights.outputProjection(), rmsNorm(x, weights.tensor("model.norm.weight").data()));
+        hiddenState = rmsNorm(x, weights.tensor("model.norm.weight").data());
+        return matVec(weights.outputProjection(), hiddenState);
+    }
+
+    /**
+     * The final hidden state (after the final norm) at the last token fed: what llama.cpp pools as a decoder's
+     * embedding with last-token pooling, before it normalises. Null before the first step.
+     */
+    public float[] hiddenState() {
+        return hiddenState == null ? null : hiddenState.clone();
+    }
+
+    /** The embedding of {@code tokens} from a fresh sequence: the last token's final hidden state at length 1. */
+    public static float[] embedding(TinyLlamaWeights weights, List<Integer> tokens) {
+        TinyLlamaReference reference = new TinyLlamaReference(weights);
+        reference.prefill(tokens);
+        float[] hidden = reference.hiddenState();
+        double norm = 0;
+        for (float v : hidden) {
+            norm += (double) v * v;
+        }
+        norm = Math.sqrt(norm);
+        for (int i = 0; i < hidden.length; i++) {
+            hidden[i] = (float) (hidden[i] / norm);
+        }
+        return hidden;
     }
 
     /** Feeds a prompt; returns the logits after its last token. */
