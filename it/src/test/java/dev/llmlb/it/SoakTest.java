@@ -55,6 +55,8 @@ class SoakTest {
     private FakeHub hub;
     private DistNode node;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /** Longer than any answer may take here: a request that hangs is a failure with a name, not a stuck test. */
+    private static final Duration ANSWER_LIMIT = Duration.ofSeconds(45);
     private final Map<String, Integer> outcomes = new ConcurrentHashMap<>();
 
     @AfterEach
@@ -115,8 +117,9 @@ class SoakTest {
                 while (!stop.get()) {
                     String model = MODELS.get(random.nextInt(MODELS.size()));
                     DistNode.Response answer = random.nextBoolean()
-                            ? node.send(request("/v0/models/" + model).DELETE().build())
-                            : node.post("/v0/models/" + model + "/pull", "");
+                            ? node.send(request("/v0/models/" + model).timeout(ANSWER_LIMIT).DELETE().build())
+                            : node.send(request("/v0/models/" + model + "/pull").timeout(ANSWER_LIMIT)
+                                    .POST(HttpRequest.BodyPublishers.noBody()).build());
                     record(answer.status(), answer.body());
                     Thread.sleep(400);
                 }
@@ -134,14 +137,16 @@ class SoakTest {
                             "/" + random.nextInt()).get(random.nextInt(4));
                     String method = List.of("GET", "POST", "DELETE", "BREW" + random.nextInt(100))
                             .get(random.nextInt(4));
-                    HttpResponse<String> answer = http.send(HttpRequest.newBuilder(node.uri(path))
-                            .method(method, HttpRequest.BodyPublishers.noBody()).build(),
-                            HttpResponse.BodyHandlers.ofString());
-                    record(answer.statusCode(), answer.body());
+                    try {
+                        HttpResponse<String> answer = http.send(HttpRequest.newBuilder(node.uri(path))
+                                .timeout(ANSWER_LIMIT).method(method, HttpRequest.BodyPublishers.noBody()).build(),
+                                HttpResponse.BodyHandlers.ofString());
+                        record(answer.statusCode(), answer.body());
+                    } catch (IOException e) {
+                        record(-1, "junk " + method + " " + path + ": " + e);
+                    }
                     Thread.sleep(20);
                 }
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } finally {
@@ -150,7 +155,7 @@ class SoakTest {
         }));
         Thread.sleep(SOAK.toMillis());
         stop.set(true);
-        assertTrue(done.await(60, TimeUnit.SECONDS), "the clients finished");
+        assertTrue(done.await(90, TimeUnit.SECONDS), "the clients finished: " + new TreeMap<>(outcomes));
 
         Map<String, Integer> sorted = new TreeMap<>(outcomes);
         sorted.forEach((outcome, count) -> assertTrue(outcome.startsWith("200") || outcome.startsWith("202")
@@ -185,24 +190,28 @@ class SoakTest {
             } else if (roll == 1) {
                 abandon(chat(model, 400, false), 0, 50 + random.nextInt(400));
             } else {
-                DistNode.Response answer = node.post("/v1/chat/completions", chat(model, maxTokens, stream));
+                DistNode.Response answer = node.send(request("/v1/chat/completions").timeout(ANSWER_LIMIT)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(chat(model, maxTokens, stream))).build());
                 record(answer.status(), answer.body());
                 if (answer.status() == 200 && stream) {
                     assertTrue(answer.body().trim().endsWith("data: [DONE]"), answer.body());
                 }
             }
         } catch (RuntimeException e) {
-            record(-1, e.toString());
+            record(-1, model + (stream ? " stream: " : ": ") + e);
         }
     }
 
     /** Sends a request and leaves after reading {@code bytes} of the answer, or after {@code millis}. */
     private void abandon(String json, int bytes, int millis) {
         try (Socket socket = new Socket("127.0.0.1", node.port())) {
+            // A short answer (an error) must not leave the read waiting on a kept-alive connection.
+            socket.setSoTimeout(30_000);
             byte[] body = json.getBytes(StandardCharsets.UTF_8);
             socket.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
-                    + "sk_debug\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
+                    + "sk_debug\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: "
+                    + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             socket.getOutputStream().write(body);
             if (bytes > 0) {
                 InputStream in = socket.getInputStream();
@@ -214,6 +223,11 @@ class SoakTest {
                         break;
                     }
                     total += n;
+                }
+                String head = new String(buffer, 0, Math.min(total, 12), StandardCharsets.US_ASCII);
+                if (!head.startsWith("HTTP/1.1 200")) {
+                    record(-2, "abandoned stream answered " + new String(buffer, 0, total, StandardCharsets.UTF_8));
+                    return;
                 }
             } else {
                 Thread.sleep(millis);
@@ -228,7 +242,9 @@ class SoakTest {
 
     private void record(int status, String body) {
         String code = "";
-        if (status >= 400 && status != 499) {
+        if (status < 0) {
+            code = body;
+        } else if (status >= 400 && status != 499) {
             Matcher m = Pattern.compile("\"code\"\\s*:\\s*\"([a-z_]+)\"").matcher(body);
             code = m.find() ? m.group(1) : body.length() > 80 ? body.substring(0, 80) : body;
         }
