@@ -12,6 +12,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -43,8 +44,8 @@ class FileDownloaderTest {
     }
 
     private DownloadSettings settings() {
-        return new DownloadSettings(hub.endpoint(), Optional.empty(), Duration.ofSeconds(5), 4,
-                Duration.ofMillis(10), false, FreeSpace.fileStore());
+        return DownloadSettings.defaults(hub.endpoint()).withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(5))
+                .withAttempts(4, Duration.ofMillis(10));
     }
 
     private RemoteFile file(String path, long size) {
@@ -152,10 +153,10 @@ class FileDownloaderTest {
     @Test
     void aTokenGoesToTheHubButNeverToTheCdn() throws Exception {
         hub.repo(REPO).lfsFile("model.gguf", weights).requireToken("hf_secret");
-        DownloadSettings withToken = new DownloadSettings(hub.endpoint(), Optional.of("hf_secret"),
-                Duration.ofSeconds(5), 2, Duration.ofMillis(10), false, FreeSpace.fileStore());
-        try (FileDownloader downloader = new FileDownloader(withToken)) {
-            download(downloader, file("model.gguf", weights.length));
+        RemoteFile withToken = new RemoteFile("model.gguf", file("model.gguf", 0).uri(), weights.length,
+                Optional.empty(), Map.of("Authorization", "Bearer hf_secret"));
+        try (FileDownloader downloader = new FileDownloader(settings())) {
+            download(downloader, withToken);
         }
         assertArrayEquals(weights, Files.readAllBytes(dir.resolve("model.gguf")));
         assertEquals(0, hub.authorizationHeadersSeenByCdn());
@@ -177,8 +178,7 @@ class FileDownloaderTest {
     void aStalledTransferFailsAsNetworkTimeout() {
         hub.repo(REPO).lfsFile("model.gguf", weights);
         hub.fault(REPO, "model.gguf", Fault.stallAfterBytes(100_000, Duration.ofSeconds(10)));
-        DownloadSettings impatient = new DownloadSettings(hub.endpoint(), Optional.empty(), Duration.ofMillis(700),
-                3, Duration.ofMillis(10), false, FreeSpace.fileStore());
+        DownloadSettings impatient = settings().withTimeouts(Duration.ofMillis(700), Duration.ofSeconds(5));
         long started = System.nanoTime();
         try (FileDownloader downloader = new FileDownloader(impatient)) {
             DownloadException e = assertThrows(DownloadException.class,
@@ -241,8 +241,7 @@ class FileDownloaderTest {
     @Test
     void offlineNeverTouchesTheNetwork() {
         hub.repo(REPO).file("config.json", "{}");
-        DownloadSettings offline = new DownloadSettings(hub.endpoint(), Optional.empty(), Duration.ofSeconds(5), 2,
-                Duration.ofMillis(10), true, FreeSpace.fileStore());
+        DownloadSettings offline = settings().withOffline(true);
         try (FileDownloader downloader = new FileDownloader(offline)) {
             DownloadException e = assertThrows(DownloadException.class,
                     () -> download(downloader, file("config.json", 2)));

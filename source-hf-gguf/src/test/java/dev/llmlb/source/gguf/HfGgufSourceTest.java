@@ -6,6 +6,7 @@ import dev.llmlb.api.source.FetchPlan;
 import dev.llmlb.api.source.ModelFormats;
 import dev.llmlb.api.source.PlanningException;
 import dev.llmlb.api.source.RemoteFile;
+import dev.llmlb.source.hf.HubAccess;
 import dev.llmlb.testkit.source.FakePlanningContext;
 import dev.llmlb.testkit.source.HubTreeJson;
 import org.junit.jupiter.api.Test;
@@ -29,7 +30,7 @@ class HfGgufSourceTest {
             "https://hub.test/api/models/bartowski/Llama-3.2-1B-Instruct-GGUF/tree/main?recursive=true");
     private static final String LISTED_SHA = "0123456789abcdef".repeat(4);
 
-    private final HfGgufSource source = new HfGgufSource();
+    private final HfGgufSource source = new HfGgufSource(HubAccess.of(HUB));
 
     @TempDir
     Path folder;
@@ -40,7 +41,7 @@ class HfGgufSourceTest {
     }
 
     private FakePlanningContext hub(HubTreeJson tree) {
-        return new FakePlanningContext(HUB, folder).serve(TREE, tree);
+        return new FakePlanningContext(folder).serve(TREE, tree);
     }
 
     private static URI resolve(String path) {
@@ -264,7 +265,7 @@ class HfGgufSourceTest {
     @Test
     void plansTheRevisionTheEntryNames() {
         URI tree = URI.create("https://hub.test/api/models/o/n/tree/refs%2Fpr%2F7?recursive=true");
-        FakePlanningContext context = new FakePlanningContext(HUB, folder)
+        FakePlanningContext context = new FakePlanningContext(folder)
                 .serve(tree, new HubTreeJson().lfs("x-Q4_K_M.gguf", 10));
         ModelSpec spec = new ModelSpec("x", null, "hf_gguf", "o/n", "refs/pr/7", List.of(), 0, List.of());
 
@@ -288,7 +289,7 @@ class HfGgufSourceTest {
 
     @Test
     void anInvalidRepoIdFailsPlanningWithoutTouchingTheHub() {
-        FakePlanningContext context = new FakePlanningContext(HUB, folder);
+        FakePlanningContext context = new FakePlanningContext(folder);
         ModelSpec bad = new ModelSpec("m", null, "hf_gguf", "../etc", null, List.of(), 0, List.of());
 
         PlanningException e = assertThrows(PlanningException.class, () -> source.plan(bad, context));
