@@ -136,7 +136,7 @@ final class PartFile implements AutoCloseable {
         long length = data.size();
         for (int i = 0; i < count; i++) {
             long n = entries.getLong();
-            if (n < 0 || n > chunkEnd(i) - chunkStart(i) || chunkStart(i) + n > length) {
+            if (n < 0 || n > chunkEnd(i) - chunkStart(i) || n > 0 && chunkStart(i) + n > length) {
                 return false;
             }
             done.set(i, n);

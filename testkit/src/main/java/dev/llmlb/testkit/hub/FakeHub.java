@@ -70,6 +70,8 @@ public final class FakeHub implements AutoCloseable {
     private final Map<String, AtomicLong> cdnRequests = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> bodyBytes = new ConcurrentHashMap<>();
     private final AtomicInteger cdnAuthorizations = new AtomicInteger();
+    private final AtomicInteger bodiesInFlight = new AtomicInteger();
+    private final AtomicInteger peakBodiesInFlight = new AtomicInteger();
     private final List<LoggedRequest> log = new CopyOnWriteArrayList<>();
 
     private FakeHub(HttpServer hub, HttpServer cdn) {
@@ -162,6 +164,16 @@ public final class FakeHub implements AutoCloseable {
         return count(bodyBytes, key(repo, path));
     }
 
+    /** File bodies (hub and CDN) being sent right now; a client that left is noticed at the server's next write. */
+    public int transfersInFlight() {
+        return bodiesInFlight.get();
+    }
+
+    /** The most file bodies (hub and CDN) that were being sent at the same time since the last reset. */
+    public int peakConcurrentTransfers() {
+        return peakBodiesInFlight.get();
+    }
+
     /** Requests that reached the CDN with an {@code Authorization} header; a token must never go there. */
     public int authorizationHeadersSeenByCdn() {
         return cdnAuthorizations.get();
@@ -178,6 +190,7 @@ public final class FakeHub implements AutoCloseable {
         listingRequests.clear();
         bodyBytes.clear();
         cdnAuthorizations.set(0);
+        peakBodiesInFlight.set(0);
         log.clear();
     }
 
@@ -326,8 +339,13 @@ public final class FakeHub implements AutoCloseable {
             return;
         }
         respond(exchange, server, status, length);
-        new BodyWriter(active, bodyBytes.computeIfAbsent(key(repoId, file), k -> new AtomicLong()), connectionRate)
-                .write(content, start, length, exchange.getResponseBody());
+        peakBodiesInFlight.accumulateAndGet(bodiesInFlight.incrementAndGet(), Math::max);
+        try {
+            new BodyWriter(active, bodyBytes.computeIfAbsent(key(repoId, file), k -> new AtomicLong()),
+                    connectionRate).write(content, start, length, exchange.getResponseBody());
+        } finally {
+            bodiesInFlight.decrementAndGet();
+        }
     }
 
     private void tree(HttpExchange exchange, String repoId, String revision, String under) throws IOException {
