@@ -148,7 +148,7 @@ public final class FileDownloader implements AutoCloseable {
     /**
      * Fetches {@code file} into {@code target} through the partial file {@code partial}.
      *
-     * @param listener  hears the bytes of this file on disk so far, at most every few hundred kilobytes, from one
+     * @param listener  hears the bytes of this file on disk so far, every few hundred kilobytes or half second, one
      *                  thread at a time
      * @param cancelled checked for every block read; when it turns true the transfer stops and the partial file
      *                  stays for a later resume

@@ -39,6 +39,8 @@ final class FileTransfer {
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
     private static final int READ_BUFFER = 256 << 10;
     private static final long PROGRESS_EVERY = 256L << 10;
+    /** A slow link still reports this often, so its status moves and nobody takes it for a stalled one. */
+    private static final long PROGRESS_EVERY_NANOS = 500_000_000L;
     private static final long UNREACHABLE_RETRY_MILLIS = 250;
 
     /** The file on the server is not the one the partial download holds: start over with what it now is. */
@@ -77,6 +79,7 @@ final class FileTransfer {
     private final AtomicLong doneBytes;
     private final Object reportLock = new Object();
     private volatile long reported;
+    private volatile long reportedAtNanos = System.nanoTime();
     private volatile boolean validated;
     private volatile boolean singleStream;
     private volatile URI servedFrom;
@@ -448,10 +451,11 @@ final class FileTransfer {
 
     private void progress(long bytes) {
         long total = doneBytes.addAndGet(bytes);
-        if (total - reported >= PROGRESS_EVERY) {
+        if (total - reported >= PROGRESS_EVERY || System.nanoTime() - reportedAtNanos >= PROGRESS_EVERY_NANOS) {
             synchronized (reportLock) {
                 if (total > reported) {
                     reported = total;
+                    reportedAtNanos = System.nanoTime();
                     listener.onBytes(Math.min(total, part.size()));
                 }
             }
