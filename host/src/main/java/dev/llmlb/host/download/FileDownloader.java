@@ -36,6 +36,7 @@ public final class FileDownloader implements AutoCloseable {
     private static final int MAX_RESTARTS = 2;
     /** The most chunks a file is cut into by default: enough to balance connections of uneven speed. */
     private static final int CHUNKS_PER_CONNECTION = 4;
+    private static final long MIN_CHUNK = 1L << 20;
     private static final long MAX_CHUNK = 64L << 20;
 
     private final DownloadSettings settings;
@@ -201,16 +202,16 @@ public final class FileDownloader implements AutoCloseable {
 
     /**
      * The chunk size of a new partial file: the whole file below the parallel threshold or with one connection,
-     * else enough chunks for every connection to take several (so a slow one does not hold up the end), each at
-     * least an eighth of the threshold and at most 64 MiB. A partial file keeps its chunks for good: a resume with
-     * other settings reads them from its map.
+     * else enough chunks for every connection to take several (so a slow one does not hold up the end), each from
+     * 1 MiB to 64 MiB. A partial file keeps its chunks for good: a resume with other settings reads them from its
+     * map.
      */
     long chunkSize(long size) {
         if (size < settings.parallelThreshold() || settings.connections() == 1) {
             return Math.max(1, size);
         }
         long chunk = size / ((long) settings.connections() * CHUNKS_PER_CONNECTION);
-        return Math.min(MAX_CHUNK, Math.max(Math.max(1, settings.parallelThreshold() / 8), chunk));
+        return Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, chunk));
     }
 
     private void ensureSpace(Path partial, long remaining) throws DownloadException {

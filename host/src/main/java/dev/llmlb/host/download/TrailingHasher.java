@@ -31,7 +31,8 @@ final class TrailingHasher implements AutoCloseable {
     }
 
     private void run() {
-        ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER);
+        // A heap buffer: MessageDigest hashes its array in place (a direct one would be copied in small pieces).
+        ByteBuffer buffer = ByteBuffer.allocate(BUFFER);
         try {
             while (!stopped) {
                 boolean progressed;
@@ -42,8 +43,7 @@ final class TrailingHasher implements AutoCloseable {
                         buffer.clear().limit((int) (target - hashed));
                         int n = part.read(buffer, hashed);
                         if (n > 0) {
-                            buffer.flip();
-                            digest.update(buffer);
+                            digest.update(buffer.array(), 0, n);
                             hashed += n;
                         }
                         lock.notifyAll();
