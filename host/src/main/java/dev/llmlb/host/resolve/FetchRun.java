@@ -19,6 +19,7 @@ import java.io.InputStream;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
@@ -45,6 +46,8 @@ final class FetchRun {
     private static final System.Logger LOG = System.getLogger(FetchRun.class.getName());
     /** Enough for a metadata step and a shards step; more is a source looping. */
     private static final int MAX_PLAN_STEPS = 8;
+    /** Where a fetch keeps the manifest it replaces until it writes the new one. */
+    private static final String PREVIOUS_MANIFEST = "manifest.previous.json";
 
     /** The lock was taken over by another process; this run's work was discarded. */
     static final class Superseded extends Exception {
@@ -90,9 +93,17 @@ final class FetchRun {
 
     LocalModel run() throws FetchException, Superseded, IOException, InterruptedException {
         Files.createDirectories(folder);
-        previous = Manifest.read(folder, json);
+        // The last manifest, or the one an unfinished fetch set aside: the hashes it remembers spare hashing again.
+        Path setAside = partials.resolve(PREVIOUS_MANIFEST);
+        previous = Manifest.read(folder, json).or(() -> Manifest.readFile(setAside, json));
         // From here on the folder changes: nobody may take it for a complete model until the new manifest is in.
-        fenced(() -> Files.deleteIfExists(folder.resolve(Manifest.FILE_NAME)));
+        fenced(() -> {
+            Path manifest = folder.resolve(Manifest.FILE_NAME);
+            if (Files.exists(manifest)) {
+                Files.createDirectories(partials);
+                Files.move(manifest, setAside, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            }
+        });
         for (int step = 1; step <= MAX_PLAN_STEPS; step++) {
             FetchPlan plan = plan();
             if (lock.lost()) {

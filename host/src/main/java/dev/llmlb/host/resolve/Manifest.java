@@ -69,8 +69,13 @@ public record Manifest(int formatVersion, String modelId, String source, String 
 
     /** The manifest in {@code folder}, when there is a readable one whose paths are all safe. */
     static Optional<Manifest> read(Path folder, ObjectMapper json) {
+        return readFile(folder.resolve(FILE_NAME), json);
+    }
+
+    /** A manifest file, when it is readable and its paths are all safe. */
+    static Optional<Manifest> readFile(Path file, ObjectMapper json) {
         try {
-            Manifest manifest = json.readValue(Files.readAllBytes(folder.resolve(FILE_NAME)), Manifest.class);
+            Manifest manifest = json.readValue(Files.readAllBytes(file), Manifest.class);
             boolean sane = manifest.format() != null
                     && manifest.files().stream().allMatch(f -> f.path() != null && SafePath.isSafe(f.path()));
             return sane ? Optional.of(manifest) : Optional.empty();

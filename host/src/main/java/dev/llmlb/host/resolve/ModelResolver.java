@@ -58,6 +58,10 @@ public final class ModelResolver implements ModelFetcher, AutoCloseable {
         this(config, plugins, new FileDownloader(DownloadSettings.of(config)), metrics, DownloadLock.Timing.DEFAULT);
     }
 
+    public ModelResolver(NodeConfig config, PluginRegistry plugins, FileDownloader downloader, NodeMetrics metrics) {
+        this(config, plugins, downloader, metrics, DownloadLock.Timing.DEFAULT);
+    }
+
     public ModelResolver(NodeConfig config, PluginRegistry plugins, FileDownloader downloader, NodeMetrics metrics,
                          DownloadLock.Timing lockTiming) {
         this.config = config;

@@ -3,6 +3,7 @@ package dev.llmlb.host.resolve;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.llmlb.api.ModelSpec;
 import dev.llmlb.host.support.Catalogs;
+import dev.llmlb.host.support.LogCapture;
 import dev.llmlb.host.support.TestNode;
 import dev.llmlb.host.support.Wait;
 import dev.llmlb.testkit.hub.FakeHub;
@@ -28,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import static dev.llmlb.host.support.TestNode.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -158,6 +160,44 @@ class TrustedDownloadsTest {
             Files.delete(modelDir().resolve(FILE));
             assertTrue(fetcher.findLocal(spec).isEmpty(), "a file deleted");
         }
+    }
+
+    /** Item 1: after a catalog change the files that still match are kept, hashed once even across failed tries. */
+    @Test
+    void filesThatStillMatchAreKeptAndHashedOnceAcrossFailedTries() throws Exception {
+        byte[] weights = text("Hello world! ", 3_000_000);
+        byte[] tokenizer = text("{\"v\":1}", 2_000);
+        byte[] newTokenizer = text("{\"v\":2}", 2_500);
+        hub.repo(REPO).lfsFile(FILE, weights).file("tokenizer.json", tokenizer);
+        Files.writeString(home.resolve("supported_models.json"), Catalogs.of(twoFiles(weights, tokenizer)));
+        try (ResolverFixture fixture = ResolverFixture.open(home, Map.of("HF_ENDPOINT", hub.endpoint().toString()),
+                DownloadLock.Timing.DEFAULT)) {
+            fixture.resolver().fetch(fixture.spec("echo"), new NoListener());
+        }
+        Files.writeString(home.resolve("supported_models.json"), Catalogs.of(twoFiles(weights, newTokenizer)));
+        hub.repo(REPO).remove("tokenizer.json");
+        hub.resetCounters();
+        try (LogCapture log = new LogCapture();
+             ResolverFixture fixture = ResolverFixture.open(home, Map.of("HF_ENDPOINT", hub.endpoint().toString()),
+                     DownloadLock.Timing.DEFAULT)) {
+            ModelSpec spec = fixture.spec("echo");
+            assertTrue(fixture.resolver().findLocal(spec).isEmpty(), "the catalog changed: not local");
+            assertThrows(FetchException.class, () -> fixture.resolver().fetch(spec, new NoListener()),
+                    "the new tokenizer is not on the hub yet");
+            hub.repo(REPO).file("tokenizer.json", newTokenizer);
+            fixture.resolver().fetch(spec, new NoListener());
+            assertTrue(fixture.resolver().findLocal(spec).isPresent());
+            assertEquals(List.of(), log.matching("Verifying " + FILE), "its hash was remembered, never recomputed");
+        }
+        assertEquals(0, hub.bodyBytesServed(REPO, FILE), "the weights still matched: kept");
+        assertEquals(new String(newTokenizer, StandardCharsets.UTF_8),
+                Files.readString(modelDir().resolve("tokenizer.json")));
+    }
+
+    private static String twoFiles(byte[] weights, byte[] tokenizer) {
+        return "{\"id\":\"echo\",\"source\":\"test_files\",\"repo_id\":\"" + REPO + "\",\"artifacts\":["
+                + "{\"filename\":\"" + FILE + "\",\"size_bytes\":" + weights.length + "},"
+                + "{\"filename\":\"tokenizer.json\",\"size_bytes\":" + tokenizer.length + "}]}";
     }
 
     /** Item 2: a listing that sends headers and then nothing holds up no other model, and ends as a timeout. */
