@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Source {@code http_mirror}: the entry's {@code repo_id} is the base URL of a plain HTTP(S) server, its
@@ -22,10 +23,23 @@ import java.util.Map;
  * <pre>{"id": "mirror-llama", "source": "http_mirror", "repo_id": "https://mirror.example.com/models/llama",
  *  "artifacts": [{"filename": "llama-Q4_K_M.gguf", "size_bytes": 807694464, "sha256": "..."}]}</pre>
  *
- * <p>The node does the transfers, so this source gets resume, verification, locks and progress for free. The hub
- * token is never sent here: it goes only to HF_ENDPOINT's host.
+ * <p>The node does the transfers, so this source gets resume, parallel ranged downloads, verification, locks and
+ * progress for free. A private mirror: set {@code LLMLB_HTTP_MIRROR_TOKEN} and each file is requested with
+ * {@code Authorization: Bearer <token>}; the node sends it to the mirror's own scheme, host and port only (a
+ * redirect elsewhere drops it) and never logs it.
  */
 final class HttpMirrorSource implements ModelSource {
+
+    /** The setting holding the mirror's token, if it needs one. */
+    static final String TOKEN_SETTING = "LLMLB_HTTP_MIRROR_TOKEN";
+
+    private final Map<String, String> headers;
+
+    /** @param token the mirror's bearer token, if it needs one */
+    HttpMirrorSource(Optional<String> token) {
+        this.headers = token.filter(t -> !t.isBlank()).map(t -> Map.of("Authorization", "Bearer " + t.strip()))
+                .orElse(Map.of());
+    }
 
     @Override
     public List<String> validate(ModelSpec spec) {
@@ -53,7 +67,7 @@ final class HttpMirrorSource implements ModelSource {
         for (ArtifactSpec artifact : spec.artifacts()) {
             if (context.fetchedFile(artifact.filename()).isEmpty()) {
                 missing.add(new RemoteFile(artifact.filename(), fileUri(spec.repoId(), artifact.filename()),
-                        artifact.sizeBytes(), artifact.sha256()));
+                        artifact.sizeBytes(), artifact.sha256(), headers));
             }
         }
         if (!missing.isEmpty()) {

@@ -14,6 +14,6 @@ public final class HttpMirrorSourceFactory implements ModelSourceFactory {
 
     @Override
     public ModelSource create(PluginContext context) {
-        return new HttpMirrorSource();
+        return new HttpMirrorSource(context.setting(HttpMirrorSource.TOKEN_SETTING));
     }
 }

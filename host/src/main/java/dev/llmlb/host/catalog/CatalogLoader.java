@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmlb.api.ArtifactSpec;
 import dev.llmlb.api.ModelSpec;
+import dev.llmlb.api.source.SafePath;
 import dev.llmlb.host.config.ConfigException;
 
 import java.io.IOException;
@@ -117,7 +118,8 @@ public final class CatalogLoader {
             }
             id = text("id", true);
             if (id != null && !ModelIds.isValid(id)) {
-                problem("id", "must match [A-Za-z0-9._-]{1,128}, got \"" + id + "\"");
+                problem("id", SafePath.modelIdProblem(id).orElse("is invalid") + ", got \""
+                        + SafePath.printable(id) + "\"");
             }
             String name = text("name", false);
             String source = text("source", true);
@@ -189,9 +191,9 @@ public final class CatalogLoader {
                 if (filename == null || !filename.isTextual()) {
                     problem(field + ".filename", filename == null ? "is required" : "must be a string");
                     ok = false;
-                } else if (RelativePaths.problem(filename.asText()) != null) {
-                    problem(field + ".filename", RelativePaths.problem(filename.asText()) + ", got \""
-                            + filename.asText() + "\"");
+                } else if (SafePath.problem(filename.asText()).isPresent()) {
+                    problem(field + ".filename", SafePath.problem(filename.asText()).get() + ", got \""
+                            + SafePath.printable(filename.asText()) + "\"");
                     ok = false;
                 } else if (seen.putIfAbsent(filename.asText(), a) != null) {
                     problem(field + ".filename", "duplicate of artifacts[" + seen.get(filename.asText()) + "]");

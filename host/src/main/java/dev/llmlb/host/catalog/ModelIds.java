@@ -1,17 +1,18 @@
 package dev.llmlb.host.catalog;
 
-import java.util.regex.Pattern;
+import dev.llmlb.api.source.SafePath;
 
-/** The shape of a model id, which is also a folder name under the models folder. */
+/** The shape of a model id, which is also a folder name under the models folder: the api's rule. */
 public final class ModelIds {
-
-    private static final Pattern ID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
 
     private ModelIds() {
     }
 
-    /** Whether {@code id} is a valid model id: letters, digits, {@code . _ -}, 1 to 128 of them, not {@code .}/{@code ..}. */
+    /**
+     * Whether {@code id} is a valid model id: letters, digits, {@code . _ -}, 1 to 128 of them, not {@code .},
+     * {@code ..} or the locks folder {@code .locks} ({@link SafePath#modelIdProblem}).
+     */
     public static boolean isValid(String id) {
-        return id != null && ID.matcher(id).matches() && !id.equals(".") && !id.equals("..");
+        return SafePath.modelIdProblem(id).isEmpty();
     }
 }

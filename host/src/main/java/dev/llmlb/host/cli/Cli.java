@@ -9,9 +9,9 @@ import dev.llmlb.host.NodeOptions;
 import dev.llmlb.host.NodeParts;
 import dev.llmlb.host.config.ConfigException;
 import dev.llmlb.host.config.NodeConfig;
+import dev.llmlb.host.failure.FailureException;
 import dev.llmlb.host.http.Json;
 import dev.llmlb.host.models.ModelStatus;
-import dev.llmlb.host.resolve.DownloadLock;
 import dev.llmlb.host.resolve.FetchException;
 import dev.llmlb.host.resolve.FetchListener;
 
@@ -378,16 +378,14 @@ public final class Cli {
                     if (spec.isEmpty()) {
                         return UNKNOWN_MODEL;
                     }
-                    if (DownloadLock.read(DownloadLock.fileOf(parts.config().locksDir(), id), Json.mapper())
-                            .isPresent()) {
-                        err.println("Cannot delete " + id + ": a process is downloading it (see "
-                                + DownloadLock.fileOf(parts.config().locksDir(), id) + ")");
-                        return FAILED;
-                    }
+                    // The resolver refuses under the cross-process lock while another process downloads or serves it.
                     parts.resolver().delete(spec.get());
                 }
             }
         } catch (IOException e) {
+            err.println("Cannot delete " + id + ": " + e.getMessage());
+            return FAILED;
+        } catch (FailureException e) {
             err.println("Cannot delete " + id + ": " + e.getMessage());
             return FAILED;
         }

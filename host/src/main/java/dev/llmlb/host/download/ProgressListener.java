@@ -1,6 +1,10 @@
 package dev.llmlb.host.download;
 
-/** Hears how far one file's transfer got; called at most every few hundred kilobytes. */
+/**
+ * Hears how far one file's transfer got: its bytes on disk so far, growing, every few hundred kilobytes or half
+ * second.
+ * Calls may come from the transfer's several connections, but never two at once.
+ */
 @FunctionalInterface
 public interface ProgressListener {
 

@@ -1,11 +1,11 @@
 package dev.llmlb.host.download;
 
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 
 /**
- * Ends a transfer that receives nothing for the stall timeout, by closing its response, which fails the blocked
- * read at once. (A socket read timeout alone fires late and only while a read is pending.)
+ * Ends a transfer that receives no byte for its limit, by closing its response, which fails the blocked read at
+ * once. (A socket read timeout alone fires late and only while a read is pending.) Progress is counted per read,
+ * in bytes: a slow link that keeps delivering a few bytes at a time is never taken for a stalled one.
  */
 final class StallWatch implements AutoCloseable {
 
@@ -41,6 +41,7 @@ final class StallWatch implements AutoCloseable {
         return new StallWatch(limit, transfer);
     }
 
+    /** At least one byte arrived. */
     void bytesArrived() {
         lastBytesNanos = System.nanoTime();
     }

@@ -533,6 +533,18 @@ public final class ModelLifecycle implements AutoCloseable {
             onGpu = plan.options().useAccelerator() && placeOnGpu(slot);
             LoadOptions options = onGpu ? plan.options() : loadOptions(false);
             inUse = fetcher.markInUse(slot.spec);
+            if (fetcher.findLocal(slot.spec).isEmpty()) {
+                // Deleted by another process between the check and the mark: fetch them again.
+                inUse.close();
+                LOG.log(Level.WARNING, "The files of model {0} were deleted by another process; fetching them "
+                        + "again", id);
+                synchronized (this) {
+                    room.free(plan.estimateBytes());
+                    slot.filesGoneBeforeLoad();
+                    schedule();
+                }
+                return;
+            }
             model = plan.engine().load(plan.local(), options);
         } catch (RuntimeException | Error e) {
             Failure failure = Failures.isExpected(e) ? Failures.of(e) : new Failure(Failure.Kind.ENGINE_ERROR,
@@ -689,8 +701,6 @@ public final class ModelLifecycle implements AutoCloseable {
             fetcher.delete(spec);
             deleted = true;
             LOG.log(Level.INFO, "Deleted the files of model {0}", spec.id());
-        } catch (FetchException e) {
-            throw e.failure().exception();
         } catch (java.io.IOException e) {
             throw new Failure(Failure.Kind.INTERNAL, "delete_failed", "Could not delete the files of model '"
                     + spec.id() + "': " + e.getMessage()).exception();

@@ -283,6 +283,14 @@ final class ModelSlot {
         drainCutoff = Long.MAX_VALUE;
     }
 
+    /** The files went missing between the plan and the load: back to fetching them, the requests still waiting. */
+    void filesGoneBeforeLoad() {
+        require(memory == Memory.LOADING, "give up a load");
+        memory = Memory.OUT;
+        plan = null;
+        filesGone();
+    }
+
     /** Preparing or loading failed; the waiting requests get the failure. */
     List<Ticket> loadFailed(Failure why) {
         require(memory == Memory.LOADING || memory == Memory.PREPARING, "fail a load");

@@ -1,104 +1,177 @@
 package dev.llmlb.host.resolve;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.llmlb.host.download.Commit;
+import dev.llmlb.host.download.FileLocks;
 
 import java.io.IOException;
+import java.lang.System.Logger.Level;
 import java.net.InetAddress;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * The cross-process lock of one model's download: {@code models/.locks/<id>.lock}, holding the owner's PID, host,
- * start time and progress as JSON, so that operators (and waiting nodes) can see who downloads what.
+ * The cross-process lock of one model's download: {@code models/.locks/<id>.lock}, a JSON file naming its holder
+ * (PID, host, a random token, start time, heartbeat, progress), so that operators and waiting nodes see who
+ * downloads what.
  *
- * <p>The file is created atomically with its content (a hard link to a finished temporary file), so no process
- * ever reads a half-written lock. A lock is stale when its owner runs on this host and its PID is dead, or when
- * it made no progress for the stale timeout; a stale lock is taken over, one contender at a time (an OS file lock
- * on a guard file serializes take-overs).
+ * <p><b>Heartbeat.</b> While it lives, the holder rewrites the file every {@link Timing#heartbeat()} (planning,
+ * hashing, waiting for a download slot and backing off included). A lock whose heartbeat is older than
+ * {@link Timing#staleAfter()} is stale and may be taken over, whatever its PID: PIDs and host names say nothing
+ * across containers. One shortcut: a holder on this very kernel (same boot id) that no longer holds its OS lock on
+ * {@code <id>.lock.live} is dead (the OS released it), so its lock is taken over at once instead of after the
+ * heartbeat has aged; that is what lets a node killed with {@code kill -9} resume as soon as it restarts.
+ *
+ * <p><b>Fencing.</b> A holder that was paused (stopped, swapped out) past the stale time may find its lock taken.
+ * So the heartbeat, every take-over and every {@link #commit commit} (the moves to final names, the manifest) run
+ * under one short OS lock ({@code <id>.lock.guard}) and check the token first: a holder that lost the lock learns it
+ * at its next heartbeat or commit, stops, and discards its work instead of overwriting the new holder's.
  */
 public final class DownloadLock implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(DownloadLock.class.getName());
     private static final long PID = ProcessHandle.current().pid();
     private static final String HOST = hostName();
+    private static final Optional<String> BOOT_ID = bootId();
+    private static final Duration GUARD_WAIT = Duration.ofSeconds(5);
 
-    /** What a lock file says. */
-    public record Holder(long pid, String host, String startedAt, String updatedAt, long downloadedBytes,
-                         long totalBytes) {
+    /**
+     * How often the holder proves it lives, and how old that proof may get before others take the lock.
+     *
+     * @param heartbeat  how often the lock file is rewritten
+     * @param staleAfter a heartbeat older than this makes the lock stale
+     */
+    public record Timing(Duration heartbeat, Duration staleAfter) {
+        /** A beat every 2 s; stale after 30 s without one (fifteen beats missed). */
+        public static final Timing DEFAULT = new Timing(Duration.ofSeconds(2), Duration.ofSeconds(30));
+    }
+
+    /**
+     * What a lock file says.
+     *
+     * @param bootId   the holder's kernel boot id (Linux), when known
+     * @param liveLock whether the holder holds the OS lock on {@code <id>.lock.live}, so that its release proves
+     *                 the holder dead
+     * @param token    a random value only this holder knows, checked before every commit
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Holder(long pid, String host, String bootId, boolean liveLock, String token, String startedAt,
+                         String updatedAt, long downloadedBytes, long totalBytes) {
     }
 
     private final Path file;
+    private final Path guard;
     private final ObjectMapper json;
+    private final Timing timing;
+    private final String token;
     private final String startedAt;
-    private long lastBytes = -1;
-    private long lastWriteNanos;
+    private final FileLocks.Held live;
+    private final Thread heartbeat;
+    private volatile long downloadedBytes;
+    private volatile long totalBytes;
+    private volatile boolean lost;
+    private volatile boolean closed;
 
-    private DownloadLock(Path file, ObjectMapper json, String startedAt) {
+    private DownloadLock(Path file, ObjectMapper json, Timing timing, String token, String startedAt,
+                         FileLocks.Held live) {
         this.file = file;
+        this.guard = file.resolveSibling(file.getFileName() + ".guard");
         this.json = json;
+        this.timing = timing;
+        this.token = token;
         this.startedAt = startedAt;
+        this.live = live;
+        this.heartbeat = Thread.ofPlatform().daemon(true).name("lock-heartbeat-" + file.getFileName())
+                .start(this::beat);
     }
 
     public static Path fileOf(Path locksDir, String modelId) {
         return locksDir.resolve(modelId + ".lock");
     }
 
-    /** Takes the lock if it is free or stale; empty when another live process holds it. */
-    public static Optional<DownloadLock> tryAcquire(Path locksDir, String modelId, Duration staleAfter,
-                                                    ObjectMapper json) throws IOException {
-        Files.createDirectories(locksDir);
-        Path file = fileOf(locksDir, modelId);
-        String now = Instant.now().toString();
-        Holder mine = new Holder(PID, HOST, now, now, 0, 0);
-        if (create(file, mine, json)) {
-            return Optional.of(new DownloadLock(file, json, now));
-        }
-        Path guard = locksDir.resolve(modelId + ".lock.guard");
-        try (FileChannel channel = FileChannel.open(guard, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             FileLock ignored = channel.lock()) {
-            Optional<Holder> holder = read(file, json);
-            if (holder.isEmpty() && Files.notExists(file) || isStale(file, holder, staleAfter)) {
-                holder.ifPresent(h -> LOG.log(System.Logger.Level.WARNING, "Taking over the stale download lock "
-                        + "of {0} (pid {1} on {2}, last progress {3})", modelId, h.pid(), h.host(), h.updatedAt()));
-                Files.deleteIfExists(file);
-                if (create(file, mine, json)) {
-                    return Optional.of(new DownloadLock(file, json, now));
-                }
-            }
-        }
-        return Optional.empty();
+    private static Path liveFileOf(Path lockFile) {
+        return lockFile.resolveSibling(lockFile.getFileName() + ".live");
     }
 
-    private static boolean create(Path file, Holder holder, ObjectMapper json) throws IOException {
+    /** Takes the lock if it is free or stale; empty when a live holder has it. */
+    public static Optional<DownloadLock> tryAcquire(Path locksDir, String modelId, Timing timing, ObjectMapper json)
+            throws IOException {
+        Files.createDirectories(locksDir);
+        Path file = fileOf(locksDir, modelId);
+        Optional<FileLocks.Held> guard = FileLocks.exclusive(file.resolveSibling(file.getFileName() + ".guard"),
+                GUARD_WAIT);
+        if (guard.isEmpty()) {
+            return Optional.empty();
+        }
+        try (FileLocks.Held ignored = guard.get()) {
+            Optional<Holder> holder = read(file, json);
+            Optional<FileLocks.Held> live = FileLocks.tryExclusive(liveFileOf(file));
+            boolean free = Files.notExists(file);
+            if (!free && !isStale(file, holder, timing, live.isPresent())) {
+                live.ifPresent(FileLocks.Held::close);
+                return Optional.empty();
+            }
+            if (!free) {
+                holder.ifPresentOrElse(h -> LOG.log(Level.WARNING, "Taking over the stale download lock of {0} "
+                                + "(pid {1} on {2}, last heartbeat {3})", modelId, h.pid(), h.host(), h.updatedAt()),
+                        () -> LOG.log(Level.WARNING, "Taking over the unreadable download lock of {0}", modelId));
+            }
+            String now = Instant.now().toString();
+            String token = UUID.randomUUID().toString();
+            write(file, new Holder(PID, HOST, BOOT_ID.orElse(null), live.isPresent(), token, now, now, 0, 0), json);
+            return Optional.of(new DownloadLock(file, json, timing, token, now, live.orElse(null)));
+        }
+    }
+
+    /**
+     * Stale: its heartbeat is older than the stale time, or its holder ran on this kernel and its OS lock is free
+     * (so it died). An unreadable file counts by its modification time.
+     */
+    private static boolean isStale(Path file, Optional<Holder> holder, Timing timing, boolean liveLockFree) {
+        try {
+            Instant beat = holder.map(h -> parse(h.updatedAt())).orElse(null);
+            if (beat == null) {
+                beat = Files.getLastModifiedTime(file).toInstant();
+            }
+            if (beat.plus(timing.staleAfter()).isBefore(Instant.now())) {
+                return true;
+            }
+            return liveLockFree && holder.isPresent() && holder.get().liveLock() && BOOT_ID.isPresent()
+                    && BOOT_ID.get().equals(holder.get().bootId());
+        } catch (NoSuchFileException e) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static Instant parse(String instant) {
+        try {
+            return instant == null ? null : Instant.parse(instant);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** Writes the lock file whole, atomically: readers see the old content or the new, never half. */
+    private static void write(Path file, Holder holder, ObjectMapper json) throws IOException {
         Path temp = file.resolveSibling("." + file.getFileName() + "." + PID + "."
                 + Long.toHexString(ThreadLocalRandom.current().nextLong()));
-        Files.write(temp, json.writeValueAsBytes(holder));
         try {
-            Files.createLink(file, temp);
-            return true;
+            Files.write(temp, json.writeValueAsBytes(holder), StandardOpenOption.CREATE_NEW);
+            Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (FileAlreadyExistsException e) {
-            return false;
-        } catch (UnsupportedOperationException | IOException e) {
-            // Hard links are not available everywhere; CREATE_NEW is atomic too, only the content comes a
-            // moment later, and readers treat an empty lock as fresh.
-            try {
-                Files.write(file, json.writeValueAsBytes(holder), StandardOpenOption.CREATE_NEW,
-                        StandardOpenOption.WRITE);
-                return true;
-            } catch (FileAlreadyExistsException exists) {
-                return false;
-            }
+            throw new IOException("cannot write " + file + ": " + e.getMessage(), e);
         } finally {
             Files.deleteIfExists(temp);
         }
@@ -108,61 +181,106 @@ public final class DownloadLock implements AutoCloseable {
     public static Optional<Holder> read(Path file, ObjectMapper json) {
         try {
             return Optional.of(json.readValue(Files.readAllBytes(file), Holder.class));
-        } catch (NoSuchFileException e) {
-            return Optional.empty();
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
     }
 
-    private static boolean isStale(Path file, Optional<Holder> holder, Duration staleAfter) {
-        try {
-            if (holder.isEmpty()) {
-                FileTime modified = Files.getLastModifiedTime(file);
-                return modified.toInstant().plus(staleAfter).isBefore(Instant.now());
-            }
-            Holder h = holder.get();
-            if (h.host().equals(HOST) && ProcessHandle.of(h.pid()).map(p -> !p.isAlive()).orElse(true)) {
-                return true;
-            }
-            return Instant.parse(h.updatedAt()).plus(staleAfter).isBefore(Instant.now());
-        } catch (NoSuchFileException e) {
-            return false;
-        } catch (IOException | RuntimeException e) {
-            return false;
-        }
+    /** Records progress; the next heartbeat writes it. */
+    public void progress(long downloaded, long total) {
+        this.downloadedBytes = downloaded;
+        this.totalBytes = total;
+    }
+
+    /** Whether another process took the lock over; the work done under it must be discarded. */
+    public boolean lost() {
+        return lost;
     }
 
     /**
-     * Records progress; rewrites the file at most once a second, and only with new progress, so that a stuck
-     * download looks stuck to the other nodes.
+     * Runs {@code action} (a move to a final name, the manifest) only while this process still holds the lock,
+     * with take-overs held off meanwhile.
+     *
+     * @return whether it ran; {@code false} when the lock was lost
      */
-    public void progress(long downloadedBytes, long totalBytes) {
-        long now = System.nanoTime();
-        if (downloadedBytes == lastBytes || now - lastWriteNanos < 1_000_000_000L) {
-            return;
+    public boolean commit(Commit.Action action) throws IOException {
+        if (lost) {
+            return false;
         }
-        lastBytes = downloadedBytes;
-        lastWriteNanos = now;
-        Holder holder = new Holder(PID, HOST, startedAt, Instant.now().toString(), downloadedBytes, totalBytes);
-        Path temp = file.resolveSibling("." + file.getFileName() + "." + PID + ".update");
-        try {
-            Files.write(temp, json.writeValueAsBytes(holder));
-            Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "Cannot update the lock file {0}: {1}", file, e.getMessage());
+        Optional<FileLocks.Held> held = FileLocks.exclusive(guard, GUARD_WAIT.multipliedBy(2));
+        if (held.isEmpty()) {
+            throw new IOException("cannot take " + guard + " to finish the download");
+        }
+        try (FileLocks.Held ignored = held.get()) {
+            if (!ownsFile()) {
+                lost = true;
+                return false;
+            }
+            action.run();
+            return true;
         }
     }
 
+    private boolean ownsFile() {
+        return read(file, json).map(h -> token.equals(h.token())).orElse(false);
+    }
+
+    private void beat() {
+        while (!closed && !lost) {
+            try {
+                Thread.sleep(timing.heartbeat());
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (closed) {
+                return;
+            }
+            try {
+                Optional<FileLocks.Held> held = FileLocks.exclusive(guard, timing.heartbeat());
+                if (held.isEmpty()) {
+                    continue;
+                }
+                try (FileLocks.Held ignored = held.get()) {
+                    if (!ownsFile()) {
+                        lost = true;
+                        LOG.log(Level.WARNING, "Another process took over the download lock {0}; this download "
+                                + "stops and its work is discarded", file);
+                        return;
+                    }
+                    write(file, new Holder(PID, HOST, BOOT_ID.orElse(null), live != null, token, startedAt,
+                            Instant.now().toString(), downloadedBytes, totalBytes), json);
+                }
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "Cannot refresh the lock file {0}: {1}", file, e.getMessage());
+            }
+        }
+    }
+
+    /** Stops the heartbeat and removes the lock file if it is still this process's. */
     @Override
     public void close() {
+        closed = true;
+        heartbeat.interrupt();
         try {
-            Optional<Holder> holder = read(file, json);
-            if (holder.isEmpty() || holder.get().pid() == PID && holder.get().startedAt().equals(startedAt)) {
-                Files.deleteIfExists(file);
+            heartbeat.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            Optional<FileLocks.Held> held = FileLocks.exclusive(guard, GUARD_WAIT);
+            if (held.isPresent()) {
+                try (FileLocks.Held ignored = held.get()) {
+                    if (ownsFile()) {
+                        Files.deleteIfExists(file);
+                    }
+                }
             }
         } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "Cannot remove the lock file {0}: {1}", file, e.getMessage());
+            LOG.log(Level.WARNING, "Cannot remove the lock file {0}: {1}", file, e.getMessage());
+        } finally {
+            if (live != null) {
+                live.close();
+            }
         }
     }
 
@@ -171,6 +289,16 @@ public final class DownloadLock implements AutoCloseable {
             return InetAddress.getLocalHost().getHostName();
         } catch (IOException e) {
             return "localhost";
+        }
+    }
+
+    /** The running kernel's boot id on Linux: equal for every process (and container) of one machine's boot. */
+    private static Optional<String> bootId() {
+        try {
+            return Optional.of(Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).strip())
+                    .filter(s -> !s.isEmpty());
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
         }
     }
 }

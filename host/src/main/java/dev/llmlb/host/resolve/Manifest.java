@@ -1,78 +1,133 @@
 package dev.llmlb.host.resolve;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmlb.api.ArtifactSpec;
 import dev.llmlb.api.ModelSpec;
 import dev.llmlb.api.engine.LocalModel;
-import dev.llmlb.host.catalog.RelativePaths;
+import dev.llmlb.api.source.SafePath;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
- * {@code <model>/manifest.json}: written last, after every file was verified, so its presence is what makes a
- * model local. A model is local only when the manifest lists every file and each has its recorded size.
+ * {@code <model>/manifest.json}: what makes a model local. It is written last, from a complete plan, flushed to
+ * disk, and lists every file of the model (path, size, SHA-256, when it was last written) with the repository
+ * commit they came from and the catalog entry they were fetched for. A model is local only while its catalog entry
+ * is still the one recorded (source, repository, revision, the listed artifacts with their sizes and SHA-256) and
+ * every file is there at its recorded size; both checks cost one stat per file, so callers may repeat them before
+ * every load to notice files another process deleted.
+ *
+ * @param formatVersion {@link #VERSION}; a manifest of an older version is not trusted
+ * @param commit        the hub's commit ({@code X-Repo-Commit}) the files were fetched at, when the hub said
+ * @param catalog       the entry's artifacts as listed when the model was fetched
  */
-public record Manifest(String modelId, String source, String repoId, String revision, String format,
-                       Map<String, String> properties, List<FileEntry> files, String completedAt) {
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record Manifest(int formatVersion, String modelId, String source, String repoId, String revision,
+                       String commit, List<Listed> catalog, String format, Map<String, String> properties,
+                       List<FileEntry> files, String completedAt) {
 
-    public static final String FILE_NAME = "manifest.json";
+    public static final String FILE_NAME = SafePath.MANIFEST;
+    /** Version 2 records the catalog entry and every file (version 1 listed only the files of its last run). */
+    public static final int VERSION = 2;
 
     public Manifest {
-        properties = Map.copyOf(properties);
-        files = List.copyOf(files);
+        properties = properties == null ? Map.of() : Map.copyOf(properties);
+        files = files == null ? List.of() : List.copyOf(files);
+        catalog = catalog == null ? List.of() : List.copyOf(catalog);
     }
 
-    /** One verified file. */
-    public record FileEntry(String path, long size, String sha256) {
+    /**
+     * One verified file.
+     *
+     * @param modifiedMillis its last-modified time when verified: an unchanged size and time let a later fetch
+     *                       trust {@code sha256} instead of hashing the file again
+     */
+    public record FileEntry(String path, long size, String sha256, long modifiedMillis) {
     }
 
+    /** An artifact as the catalog listed it. */
+    public record Listed(String filename, long sizeBytes, String sha256) {
+
+        static List<Listed> of(ModelSpec spec) {
+            return spec.artifacts().stream().map(Listed::of).toList();
+        }
+
+        private static Listed of(ArtifactSpec artifact) {
+            return new Listed(artifact.filename(), artifact.sizeBytes(), artifact.sha256().orElse(null));
+        }
+    }
+
+    /** The manifest in {@code folder}, when there is a readable one whose paths are all safe. */
     static Optional<Manifest> read(Path folder, ObjectMapper json) {
+        return readFile(folder.resolve(FILE_NAME), json);
+    }
+
+    /** A manifest file, when it is readable and its paths are all safe. */
+    static Optional<Manifest> readFile(Path file, ObjectMapper json) {
         try {
-            Manifest manifest = json.readValue(Files.readAllBytes(folder.resolve(FILE_NAME)), Manifest.class);
-            boolean sane = manifest.files() != null && manifest.format() != null
-                    && manifest.files().stream().allMatch(f -> RelativePaths.isSafe(f.path()));
+            Manifest manifest = json.readValue(Files.readAllBytes(file), Manifest.class);
+            boolean sane = manifest.format() != null
+                    && manifest.files().stream().allMatch(f -> f.path() != null && SafePath.isSafe(f.path()));
             return sane ? Optional.of(manifest) : Optional.empty();
-        } catch (NoSuchFileException e) {
-            return Optional.empty();
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
     }
 
-    /** Writes the manifest atomically: readers see the old one, none, or the new one, never half of it. */
-    void write(Path folder, ObjectMapper json) throws IOException {
-        Path temp = folder.resolve(FILE_NAME + ".tmp");
-        try {
-            Files.write(temp, json.writerWithDefaultPrettyPrinter().writeValueAsBytes(this));
-        } catch (JsonProcessingException e) {
-            throw new IOException(e);
+    /**
+     * Writes the manifest through a temporary file in {@code partials} (the node's own folder, which no model file
+     * may use), flushed, then moved into place atomically and the folder flushed: readers see the old manifest,
+     * none, or the new one, and after a crash the manifest is either whole or absent.
+     */
+    void write(Path folder, Path partials, ObjectMapper json) throws IOException {
+        Files.createDirectories(partials);
+        Path temp = partials.resolve(FILE_NAME + ".tmp");
+        byte[] bytes = json.writerWithDefaultPrettyPrinter().writeValueAsBytes(this);
+        try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer buffer = ByteBuffer.wrap(bytes);
+            while (buffer.hasRemaining()) {
+                out.write(buffer);
+            }
+            out.force(true);
         }
         Files.move(temp, folder.resolve(FILE_NAME), StandardCopyOption.REPLACE_EXISTING,
                 StandardCopyOption.ATOMIC_MOVE);
+        syncFolder(folder);
+    }
+
+    /** Flushes a folder's entries (the rename) to disk, where the platform allows opening a folder. */
+    static void syncFolder(Path folder) {
+        try (FileChannel dir = FileChannel.open(folder, StandardOpenOption.READ)) {
+            dir.force(true);
+        } catch (IOException | RuntimeException e) {
+            // Not every platform lets a folder be opened; the rename is atomic either way.
+        }
     }
 
     /**
-     * Whether the files on disk are those the manifest lists, at their sizes, and include those the catalog entry
-     * asks for (an operator who changes an entry's artifacts gets them fetched). Listed sizes are not compared: the
-     * download verified each file against the hub, whose size wins over one rounded by hand.
+     * Whether this manifest makes {@code spec} local: written by this version for the same catalog entry, and every
+     * file still there at its recorded size. No network, no hashing.
      */
     boolean isCompleteFor(ModelSpec spec, Path folder) {
-        if (!Objects.equals(source, spec.source()) || !Objects.equals(repoId, spec.repoId())
-                || !Objects.equals(revision, spec.revision())) {
+        if (formatVersion != VERSION || !Objects.equals(modelId, spec.id()) || !Objects.equals(source, spec.source())
+                || !Objects.equals(repoId, spec.repoId()) || !Objects.equals(revision, spec.revision())
+                || !catalog.equals(Listed.of(spec)) || files.isEmpty()) {
             return false;
         }
         for (FileEntry file : files) {
-            Path path = folder.resolve(file.path());
             try {
+                Path path = folder.resolve(file.path());
                 if (!Files.isRegularFile(path) || Files.size(path) != file.size()) {
                     return false;
                 }
@@ -81,13 +136,23 @@ public record Manifest(String modelId, String source, String repoId, String revi
             }
         }
         for (ArtifactSpec artifact : spec.artifacts()) {
-            Optional<FileEntry> entry = files.stream().filter(f -> f.path().equals(artifact.filename())).findFirst();
-            if (entry.isEmpty() || artifact.sha256().isPresent() && entry.get().sha256() != null
+            Optional<FileEntry> entry = entry(artifact.filename());
+            if (entry.isEmpty() || artifact.sha256().isPresent()
                     && !artifact.sha256().get().equals(entry.get().sha256())) {
                 return false;
             }
         }
         return true;
+    }
+
+    Optional<FileEntry> entry(String path) {
+        return files.stream().filter(f -> f.path().equals(path)).findFirst();
+    }
+
+    /** The SHA-256 recorded for {@code path}, if the file still has the size and time it had then. */
+    Optional<String> rememberedSha256(String path, long size, long modifiedMillis) {
+        return entry(path).filter(e -> e.sha256() != null && e.size() == size && e.modifiedMillis() == modifiedMillis)
+                .map(FileEntry::sha256);
     }
 
     LocalModel toLocalModel(Path folder) {

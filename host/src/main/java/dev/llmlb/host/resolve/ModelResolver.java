@@ -3,48 +3,47 @@ package dev.llmlb.host.resolve;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmlb.api.ModelSpec;
 import dev.llmlb.api.engine.LocalModel;
-import dev.llmlb.api.source.FetchPlan;
 import dev.llmlb.api.source.ModelSource;
-import dev.llmlb.api.source.PlanningException;
-import dev.llmlb.api.source.RemoteFile;
-import dev.llmlb.host.catalog.RelativePaths;
+import dev.llmlb.api.source.SafePath;
 import dev.llmlb.host.config.NodeConfig;
 import dev.llmlb.host.download.DownloadException;
 import dev.llmlb.host.download.DownloadSettings;
-import dev.llmlb.host.download.DownloadedFile;
 import dev.llmlb.host.download.FileDownloader;
+import dev.llmlb.host.download.FileLocks;
 import dev.llmlb.host.failure.Failure;
 import dev.llmlb.host.http.Json;
 import dev.llmlb.host.metrics.NodeMetrics;
 import dev.llmlb.host.plugins.PluginRegistry;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Fetches models: plans with the model's source, transfers with {@link FileDownloader}, and writes the manifest
- * last. At most {@code LLMLB_MAX_CONCURRENT_DOWNLOADS} models download at once in this process, in arrival
- * order; across processes sharing the models folder, the lock file makes one download and the others wait.
+ * Fetches, finds and deletes models in the models folder, which several processes may share.
+ *
+ * <p>A fetch takes the model's cross-process {@link DownloadLock} (waiting, with the holder's progress as its own,
+ * while another process downloads the model) and runs a {@link FetchRun}. At most
+ * {@code LLMLB_MAX_CONCURRENT_DOWNLOADS} models transfer at once in this process, in arrival order; planning waits
+ * for no slot. A delete takes the same lock and the model's in-use lock ({@code .locks/<id>.use}, held shared by
+ * every process that has the model loaded, see {@link #markInUse}), so it never removes files another process
+ * downloads or serves.
  */
 public final class ModelResolver implements ModelFetcher, AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(ModelResolver.class.getName());
-    /** Enough for a metadata step and a shards step; more is a source looping. */
-    private static final int MAX_PLAN_STEPS = 8;
     private static final long WAIT_POLL_MILLIS = 500;
+    private static final Duration DELETE_WAIT = Duration.ofSeconds(5);
 
     private final NodeConfig config;
     private final PluginRegistry plugins;
@@ -53,22 +52,36 @@ public final class ModelResolver implements ModelFetcher, AutoCloseable {
     private final ObjectMapper json = Json.mapper();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final NodeMetrics metrics;
+    private final DownloadLock.Timing lockTiming;
 
     public ModelResolver(NodeConfig config, PluginRegistry plugins, NodeMetrics metrics) {
-        this(config, plugins, new FileDownloader(DownloadSettings.of(config)), metrics);
+        this(config, plugins, new FileDownloader(DownloadSettings.of(config)), metrics, DownloadLock.Timing.DEFAULT);
     }
 
     public ModelResolver(NodeConfig config, PluginRegistry plugins, FileDownloader downloader, NodeMetrics metrics) {
+        this(config, plugins, downloader, metrics, DownloadLock.Timing.DEFAULT);
+    }
+
+    public ModelResolver(NodeConfig config, PluginRegistry plugins, FileDownloader downloader, NodeMetrics metrics,
+                         DownloadLock.Timing lockTiming) {
         this.config = config;
         this.plugins = plugins;
         this.downloader = downloader;
         this.metrics = metrics;
+        this.lockTiming = lockTiming;
         this.downloadSlots = new Semaphore(config.maxConcurrentDownloads(), true);
     }
 
     @Override
     public Path folder(ModelSpec spec) {
+        SafePath.modelIdProblem(spec.id()).ifPresent(problem -> {
+            throw new IllegalArgumentException("model id '" + SafePath.printable(spec.id()) + "' " + problem);
+        });
         return config.modelsDir().resolve(spec.id());
+    }
+
+    private Path useFile(ModelSpec spec) {
+        return config.locksDir().resolve(spec.id() + ".use");
     }
 
     @Override
@@ -81,34 +94,41 @@ public final class ModelResolver implements ModelFetcher, AutoCloseable {
     @Override
     public LocalModel fetch(ModelSpec spec, FetchListener listener) throws FetchException {
         if (config.offline()) {
-            throw failure(Failure.Kind.DOWNLOAD_FAILED, "HF_HUB_OFFLINE is set and the model is not on disk; unset it or copy the model "
-                    + "into " + folder(spec), null);
+            throw failure(Failure.Kind.DOWNLOAD_FAILED, "HF_HUB_OFFLINE is set and the model is not on disk; unset "
+                    + "it or copy the model into " + folder(spec), null);
         }
         ModelSource source = plugins.source(spec.source()).orElseThrow(() -> failure(Failure.Kind.UNAVAILABLE,
                 "no source plugin for '" + spec.source() + "' is installed", null));
+        listener.waiting(0, 0);
+        boolean announced = false;
         try {
             while (true) {
-                listener.waiting(0, 0);
-                downloadSlots.acquire();
-                try {
-                    Optional<DownloadLock> lock = DownloadLock.tryAcquire(config.locksDir(), spec.id(),
-                            config.downloadTimeout(), json);
-                    if (lock.isPresent()) {
-                        try (DownloadLock held = lock.get()) {
-                            Optional<LocalModel> local = findLocal(spec);
-                            if (local.isPresent()) {
-                                return local.get();
-                            }
-                            return download(spec, source, held, listener);
+                if (closed.get()) {
+                    throw failure(Failure.Kind.UNAVAILABLE, "the node is shutting down", null);
+                }
+                Optional<DownloadLock> lock = DownloadLock.tryAcquire(config.locksDir(), spec.id(), lockTiming, json);
+                if (lock.isPresent()) {
+                    try (DownloadLock held = lock.get()) {
+                        Optional<LocalModel> local = findLocal(spec);
+                        if (local.isPresent()) {
+                            return local.get();
                         }
+                        return new FetchRun(spec, source, folder(spec), downloader, held, downloadSlots, listener,
+                                json, metrics, closed::get).run();
+                    } catch (FetchRun.Superseded e) {
+                        LOG.log(Level.WARNING, "{0}; waiting for that process instead", e.getMessage());
+                        continue;
                     }
-                } finally {
-                    downloadSlots.release();
                 }
-                Optional<LocalModel> done = waitForOtherProcess(spec, listener);
-                if (done.isPresent()) {
-                    return done.get();
+                Optional<DownloadLock.Holder> holder = DownloadLock.read(DownloadLock.fileOf(config.locksDir(),
+                        spec.id()), json);
+                if (!announced) {
+                    LOG.log(Level.INFO, "Model {0} is being downloaded by another process ({1}); waiting for it",
+                            spec.id(), holder.map(h -> "pid " + h.pid() + " on " + h.host()).orElse("unknown"));
+                    announced = true;
                 }
+                holder.ifPresent(h -> listener.waiting(h.downloadedBytes(), h.totalBytes()));
+                Thread.sleep(WAIT_POLL_MILLIS);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -118,132 +138,16 @@ public final class ModelResolver implements ModelFetcher, AutoCloseable {
         }
     }
 
-    /**
-     * Another process holds the model's lock: wait, showing its progress, until it lets go. Its model is used
-     * when it completed it; otherwise this process tries to take the lock itself.
-     */
-    private Optional<LocalModel> waitForOtherProcess(ModelSpec spec, FetchListener listener)
-            throws InterruptedException, IOException {
-        Path file = DownloadLock.fileOf(config.locksDir(), spec.id());
-        boolean logged = false;
-        while (Files.exists(file) && !closed.get()) {
-            Optional<DownloadLock.Holder> holder = DownloadLock.read(file, json);
-            if (!logged) {
-                LOG.log(Level.INFO, "Model {0} is being downloaded by another process ({1}); waiting for it",
-                        spec.id(), holder.map(h -> "pid " + h.pid() + " on " + h.host()).orElse("unknown"));
-                logged = true;
-            }
-            holder.ifPresent(h -> listener.waiting(h.downloadedBytes(), h.totalBytes()));
-            Thread.sleep(WAIT_POLL_MILLIS);
-            if (isStale(file)) {
-                return Optional.empty();
-            }
-        }
-        return findLocal(spec);
+    /** What a failed transfer means for the client: a stall is a timeout (504), the rest a failed download. */
+    static Failure.Kind kindOf(DownloadException e) {
+        return switch (e.kind()) {
+            case NETWORK_TIMEOUT -> Failure.Kind.TIMEOUT;
+            case CANCELLED -> Failure.Kind.UNAVAILABLE;
+            default -> Failure.Kind.DOWNLOAD_FAILED;
+        };
     }
 
-    private boolean isStale(Path file) throws IOException {
-        Optional<DownloadLock> probe = DownloadLock.tryAcquire(config.locksDir(),
-                file.getFileName().toString().replaceFirst("\\.lock$", ""), config.downloadTimeout(), json);
-        // Taking it over proves it stale; give it back at once, the caller's loop takes it properly.
-        probe.ifPresent(DownloadLock::close);
-        return probe.isPresent();
-    }
-
-    private LocalModel download(ModelSpec spec, ModelSource source, DownloadLock lock, FetchListener listener)
-            throws FetchException, IOException {
-        Path folder = folder(spec);
-        Path partials = folder.resolve(".partial");
-        Files.createDirectories(folder);
-        // A manifest is only ever the last thing written; one left from another version of the entry goes first.
-        Files.deleteIfExists(folder.resolve(Manifest.FILE_NAME));
-        HubPlanningContext context = new HubPlanningContext(config.hubEndpoint(), folder, downloader);
-        Map<String, Manifest.FileEntry> files = new LinkedHashMap<>();
-        ProgressLog progressLog = new ProgressLog();
-        long done = 0;
-        long total = 0;
-        for (int step = 1; step <= MAX_PLAN_STEPS; step++) {
-            FetchPlan plan;
-            try {
-                plan = source.plan(spec, context);
-            } catch (PlanningException e) {
-                throw failure(Failure.Kind.DOWNLOAD_FAILED, e.getMessage(), e);
-            } catch (RuntimeException e) {
-                throw failure(Failure.Kind.DOWNLOAD_FAILED, "the '" + spec.source() + "' source failed to plan: " + e, e);
-            }
-            if (plan instanceof FetchPlan.Complete complete) {
-                Manifest manifest = new Manifest(spec.id(), spec.source(), spec.repoId(), spec.revision(),
-                        complete.format(), complete.properties(), List.copyOf(files.values()),
-                        Instant.now().toString());
-                manifest.write(folder, json);
-                deleteTree(partials);
-                return manifest.toLocalModel(folder);
-            }
-            List<RemoteFile> step0 = ((FetchPlan.Fetch) plan).files();
-            List<RemoteFile> stepFiles = new ArrayList<>();
-            for (RemoteFile file : step0) {
-                String problem = RelativePaths.problem(file.path());
-                if (problem != null) {
-                    throw failure(Failure.Kind.DOWNLOAD_FAILED, "the source planned an unsafe file name '" + file.path() + "' (" + problem
-                            + "); refusing it", null);
-                }
-                if (!files.containsKey(file.path())) {
-                    stepFiles.add(withSize(file));
-                }
-            }
-            long stepBytes = stepFiles.stream().mapToLong(RemoteFile::sizeBytes).sum();
-            total += stepBytes;
-            progressLog.total(total);
-            listener.downloading(done, total);
-            lock.progress(done, total);
-            for (RemoteFile file : stepFiles) {
-                Path target = folder.resolve(file.path());
-                Path partial = partials.resolve(file.path() + ".part");
-                Files.createDirectories(target.getParent());
-                Files.createDirectories(partial.getParent());
-                long base = done;
-                long stepTotal = total;
-                DownloadedFile fetched;
-                try {
-                    fetched = downloader.download(file, partial, target, bytes -> {
-                        listener.downloading(base + bytes, stepTotal);
-                        progressLog.bytes(base + bytes);
-                        lock.progress(base + bytes, stepTotal);
-                    }, closed::get);
-                } catch (DownloadException e) {
-                    if (e.kind() == DownloadException.Kind.VERIFICATION_FAILED) {
-                        metrics.verificationFailed();
-                    }
-                    throw failure(e.kind() == DownloadException.Kind.NETWORK_TIMEOUT ? Failure.Kind.TIMEOUT
-                    : Failure.Kind.DOWNLOAD_FAILED, e.reason(), e);
-                }
-                files.put(file.path(), new Manifest.FileEntry(file.path(), fetched.sizeBytes(), fetched.sha256()));
-                done += fetched.sizeBytes();
-                // The server's size wins over a planned one only when none was planned; a mismatch failed above.
-                total += fetched.sizeBytes() - file.sizeBytes();
-                progressLog.total(total);
-                progressLog.bytes(done);
-                listener.downloading(done, total);
-            }
-        }
-        throw failure(Failure.Kind.DOWNLOAD_FAILED, "the '" + spec.source() + "' source did not finish planning in " + MAX_PLAN_STEPS
-                + " steps", null);
-    }
-
-    /** The file with its size, asked of the server when the source did not know it. */
-    private RemoteFile withSize(RemoteFile file) throws FetchException {
-        if (file.sizeBytes() != RemoteFile.UNKNOWN_SIZE) {
-            return file;
-        }
-        try {
-            return new RemoteFile(file.path(), file.uri(), downloader.probeSize(file), file.sha256());
-        } catch (DownloadException e) {
-            throw failure(e.kind() == DownloadException.Kind.NETWORK_TIMEOUT ? Failure.Kind.TIMEOUT
-                    : Failure.Kind.DOWNLOAD_FAILED, e.reason(), e);
-        }
-    }
-
-    private static FetchException failure(Failure.Kind kind, String reason, Throwable cause) {
+    static FetchException failure(Failure.Kind kind, String reason, Throwable cause) {
         Failure failure = kind == Failure.Kind.UNAVAILABLE
                 ? Failure.unavailable("download_unavailable", reason, 30)
                 : new Failure(kind, "download_failed", "Failed to download model: " + reason);
@@ -252,29 +156,73 @@ public final class ModelResolver implements ModelFetcher, AutoCloseable {
 
     @Override
     public void delete(ModelSpec spec) throws IOException {
-        deleteTree(folder(spec));
+        Path folder = folder(spec);
+        Optional<DownloadLock> lock = DownloadLock.tryAcquire(config.locksDir(), spec.id(), lockTiming, json);
+        if (lock.isEmpty()) {
+            String who = DownloadLock.read(DownloadLock.fileOf(config.locksDir(), spec.id()), json)
+                    .map(h -> " (pid " + h.pid() + " on " + h.host() + ")").orElse("");
+            throw busy(spec, "is being downloaded by another process" + who + "; delete it afterwards");
+        }
+        try (DownloadLock held = lock.get();
+             FileLocks.Held use = FileLocks.tryExclusive(useFile(spec)).orElseThrow(() -> busy(spec,
+                     "is loaded by a process that shares this models folder; unload it there first"))) {
+            if (!held.commit(() -> {
+                Files.deleteIfExists(folder.resolve(Manifest.FILE_NAME));
+                Manifest.syncFolder(folder);
+                deleteTree(folder);
+            })) {
+                throw busy(spec, "was taken over by another process while being deleted");
+            }
+        }
     }
 
-    private static void deleteTree(Path root) throws IOException {
+    private static dev.llmlb.host.failure.FailureException busy(ModelSpec spec, String why) {
+        return new Failure(Failure.Kind.CONFLICT, "model_busy", "Model '" + spec.id() + "' " + why + ".")
+                .exception();
+    }
+
+    @Override
+    public InUse markInUse(ModelSpec spec) {
+        try {
+            Files.createDirectories(config.locksDir());
+            Optional<FileLocks.Held> held = FileLocks.shared(useFile(spec), DELETE_WAIT);
+            if (held.isEmpty()) {
+                throw busy(spec, "is being deleted");
+            }
+            return held.get()::close;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot mark model " + spec.id() + " in use: " + e.getMessage(), e);
+        }
+    }
+
+    static void deleteTree(Path root) throws IOException {
         if (!Files.exists(root)) {
             return;
         }
         Files.walkFileTree(root, new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
+                Files.deleteIfExists(file);
                 return FileVisitResult.CONTINUE;
             }
 
             @Override
+            public FileVisitResult visitFileFailed(Path file, IOException exc) throws IOException {
+                if (exc instanceof NoSuchFileException) {
+                    return FileVisitResult.CONTINUE;
+                }
+                throw exc;
+            }
+
+            @Override
             public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-                Files.delete(dir);
+                Files.deleteIfExists(dir);
                 return FileVisitResult.CONTINUE;
             }
         });
     }
 
-    /** Stops running downloads at their next buffer; their partial files stay for a later resume. */
+    /** Stops running downloads at once; their partial files stay for a later resume. */
     @Override
     public void close() {
         closed.set(true);

@@ -2,22 +2,24 @@ package dev.llmlb.source.hf;
 
 import dev.llmlb.api.ModelSpec;
 import dev.llmlb.api.source.PlanningException;
+import dev.llmlb.api.source.RemoteFile;
 
 import java.net.URI;
 import java.util.Collection;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
- * One revision of one repository on one hub: what every URL and message of a plan is built from.
+ * One revision of one repository on one hub: what every URL, request header and message of a plan is built from.
  *
- * @param endpoint the hub, e.g. {@code https://huggingface.co}
+ * @param hub      the hub and its token
  * @param repoId   the repository
  * @param revision branch, tag or commit
  */
-public record HubRepo(URI endpoint, RepoId repoId, String revision) {
+public record HubRepo(HubAccess hub, RepoId repoId, String revision) {
 
     public HubRepo {
-        Objects.requireNonNull(endpoint, "endpoint");
+        Objects.requireNonNull(hub, "hub");
         Objects.requireNonNull(repoId, "repoId");
         if (revision == null || revision.isEmpty()) {
             throw new IllegalArgumentException("revision is empty");
@@ -25,13 +27,13 @@ public record HubRepo(URI endpoint, RepoId repoId, String revision) {
     }
 
     /**
-     * The repository a model entry names, on {@code endpoint}.
+     * The repository a model entry names, on {@code hub}.
      *
      * @throws PlanningException when the entry's {@code repo_id} is not {@code owner/name}
      */
-    public static HubRepo of(ModelSpec spec, URI endpoint) {
+    public static HubRepo of(ModelSpec spec, HubAccess hub) {
         try {
-            return new HubRepo(endpoint, RepoId.parse(spec.repoId()), spec.revision());
+            return new HubRepo(hub, RepoId.parse(spec.repoId()), spec.revision());
         } catch (IllegalArgumentException e) {
             throw new PlanningException("Model '" + spec.id() + "' has an invalid repo_id '"
                     + RepoId.printable(spec.repoId()) + "': " + e.getMessage() + ".");
@@ -40,12 +42,18 @@ public record HubRepo(URI endpoint, RepoId repoId, String revision) {
 
     /** Where the file at {@code path} in this revision is downloaded from. */
     public URI resolveUri(String path) {
-        return HubUris.resolve(endpoint, repoId, revision, path);
+        return HubUris.resolve(hub.endpoint(), repoId, revision, path);
     }
 
-    /** The recursive tree listing of this revision. */
+    /** The file at {@code path} of this revision, with the hub's token when there is one. */
+    public RemoteFile remoteFile(String path, long sizeBytes, Optional<String> sha256) {
+        URI uri = resolveUri(path);
+        return new RemoteFile(path, uri, sizeBytes, sha256, hub.headersFor(uri));
+    }
+
+    /** The recursive tree listing of this revision (its first page). */
     public URI treeUri() {
-        return HubUris.tree(endpoint, repoId, revision);
+        return HubUris.tree(hub.endpoint(), repoId, revision);
     }
 
     /** {@code repository owner/name}, plus the revision when it is not {@code main}; for messages. */

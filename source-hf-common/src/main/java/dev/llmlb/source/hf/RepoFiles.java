@@ -5,6 +5,7 @@ import dev.llmlb.api.ModelSpec;
 import dev.llmlb.api.source.PlanningContext;
 import dev.llmlb.api.source.PlanningException;
 import dev.llmlb.api.source.RemoteFile;
+import dev.llmlb.api.source.SafePath;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -30,14 +31,13 @@ public record RepoFiles(HubRepo repo, RepoTree tree, Map<String, ArtifactSpec> a
     }
 
     /**
-     * Reads the tree of the repository {@code spec} names through the host.
+     * Reads the tree of the repository {@code spec} names on {@code hub} through the host, every page of it.
      *
      * @throws PlanningException when {@code repo_id} is invalid, the listing cannot be read, or it is unsafe
      */
-    public static RepoFiles read(ModelSpec spec, PlanningContext context) {
-        HubRepo repo = HubRepo.of(spec, context.hubEndpoint());
-        RepoTree tree = RepoTree.parse(context.readText(repo.treeUri()), repo.describe());
-        return new RepoFiles(repo, tree, byPath(spec.artifacts()));
+    public static RepoFiles read(ModelSpec spec, PlanningContext context, HubAccess hub) {
+        HubRepo repo = HubRepo.of(spec, hub);
+        return new RepoFiles(repo, RepoTree.read(repo, context), byPath(spec.artifacts()));
     }
 
     private static Map<String, ArtifactSpec> byPath(List<ArtifactSpec> artifacts) {
@@ -85,13 +85,12 @@ public record RepoFiles(HubRepo repo, RepoTree tree, Map<String, ArtifactSpec> a
      *                           both values named
      */
     public RemoteFile toRemoteFile(TreeEntry entry) {
-        String path = SafePaths.requireSafe(entry.path(), "the file listing of " + repo.describe());
+        String path = SafePath.requireFrom(entry.path(), "the file listing of " + repo.describe());
         long treeSize = entry.sizeBytes();
         Optional<String> treeSha = entry.sha256();
         ArtifactSpec listed = artifacts.get(path);
         if (listed == null) {
-            return new RemoteFile(path, repo.resolveUri(path), treeSize >= 0 ? treeSize : RemoteFile.UNKNOWN_SIZE,
-                    treeSha);
+            return repo.remoteFile(path, treeSize >= 0 ? treeSize : RemoteFile.UNKNOWN_SIZE, treeSha);
         }
         long size = listed.sizeBytes() > 0 ? listed.sizeBytes() : treeSize;
         if (listed.sizeBytes() > 0 && treeSize >= 0 && listed.sizeBytes() != treeSize
@@ -110,7 +109,6 @@ public record RepoFiles(HubRepo repo, RepoTree tree, Map<String, ArtifactSpec> a
                     + listed.sha256().get() + ", but " + repo.describe() + " has sha256 " + treeSha.get()
                     + ". Correct or remove sha256 (the download could not verify otherwise).");
         }
-        return new RemoteFile(path, repo.resolveUri(path), size >= 0 ? size : RemoteFile.UNKNOWN_SIZE,
-                listed.sha256().or(() -> treeSha));
+        return repo.remoteFile(path, size >= 0 ? size : RemoteFile.UNKNOWN_SIZE, listed.sha256().or(() -> treeSha));
     }
 }

@@ -1,6 +1,5 @@
 package dev.llmlb.source.hf;
 
-import dev.llmlb.api.ArtifactSpec;
 import dev.llmlb.api.ModelSpec;
 
 import java.util.ArrayList;
@@ -18,7 +17,10 @@ public final class SpecChecks {
     private SpecChecks() {
     }
 
-    /** Problems with {@code repo_id}, {@code revision} and the artifact paths; empty when there are none. */
+    /**
+     * Problems with {@code repo_id} and {@code revision}; empty when there are none. Artifact paths need no check
+     * here: an {@link dev.llmlb.api.ArtifactSpec} cannot hold an unsafe one.
+     */
     public static List<String> problems(ModelSpec spec) {
         List<String> problems = new ArrayList<>();
         for (String problem : RepoId.problems(spec.repoId())) {
@@ -29,13 +31,6 @@ public final class SpecChecks {
             problems.add("revision: longer than " + MAX_REVISION_LENGTH + " characters");
         } else if (revision.chars().anyMatch(c -> Character.isISOControl(c) || Character.isWhitespace(c))) {
             problems.add("revision: '" + RepoId.printable(revision) + "' contains whitespace or control characters");
-        }
-        List<ArtifactSpec> artifacts = spec.artifacts();
-        for (int i = 0; i < artifacts.size(); i++) {
-            String filename = artifacts.get(i).filename();
-            int index = i;
-            SafePaths.problem(filename).ifPresent(p -> problems.add(
-                    "artifacts[" + index + "].filename: '" + RepoId.printable(filename) + "' " + p));
         }
         return problems;
     }

@@ -26,7 +26,7 @@ class PlanStepsTest {
 
     @Test
     void fetchesOnlyWhatIsNotInPlaceYet() {
-        FakePlanningContext context = new FakePlanningContext(URI.create("https://hub.test"), folder);
+        FakePlanningContext context = new FakePlanningContext(folder);
         context.markFetched("a", "x");
 
         Optional<FetchPlan.Fetch> step = PlanSteps.fetchMissing(List.of(file("a"), file("b"), file("b")), context);
@@ -36,7 +36,7 @@ class PlanStepsTest {
 
     @Test
     void isDoneWhenEverythingIsInPlace() {
-        FakePlanningContext context = new FakePlanningContext(URI.create("https://hub.test"), folder);
+        FakePlanningContext context = new FakePlanningContext(folder);
         context.markFetched("a", "x");
         context.markFetched("d/b", "y");
 
@@ -46,7 +46,7 @@ class PlanStepsTest {
 
     @Test
     void saysSoWhenAPlannedFileWasNeverFetched() {
-        FakePlanningContext context = new FakePlanningContext(URI.create("https://hub.test"), folder);
+        FakePlanningContext context = new FakePlanningContext(folder);
         assertThrows(PlanningException.class, () -> PlanSteps.fetched("config.json", context));
     }
 }

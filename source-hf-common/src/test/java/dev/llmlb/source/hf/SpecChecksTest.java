@@ -23,14 +23,11 @@ class SpecChecksTest {
     @Test
     void namesTheFieldOfEachProblem() {
         List<String> problems = SpecChecks.problems(spec("not a repo", "has space",
-                List.of(new ArtifactSpec("ok.gguf", 1), new ArtifactSpec("../x.gguf", 1),
-                        new ArtifactSpec("a\\b.gguf", 1))));
+                List.of(new ArtifactSpec("ok.gguf", 1))));
 
         assertEquals(List.of(
                 "repo_id: must be owner/name, got 'not a repo'",
-                "revision: 'has space' contains whitespace or control characters",
-                "artifacts[1].filename: '../x.gguf' climbs out of its folder with '..'",
-                "artifacts[2].filename: 'a\\b.gguf' contains a backslash"), problems);
+                "revision: 'has space' contains whitespace or control characters"), problems);
     }
 
     @Test

@@ -7,6 +7,7 @@ import dev.llmlb.api.source.ModelFormats;
 import dev.llmlb.api.source.ModelSource;
 import dev.llmlb.api.source.PlanningContext;
 import dev.llmlb.api.source.RemoteFile;
+import dev.llmlb.source.hf.HubAccess;
 import dev.llmlb.source.hf.PlanSteps;
 import dev.llmlb.source.hf.RepoFiles;
 import dev.llmlb.source.hf.SpecChecks;
@@ -16,6 +17,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.SequencedSet;
 
@@ -26,6 +28,13 @@ import java.util.SequencedSet;
 public final class HfGgufSource implements ModelSource {
 
     private static final System.Logger LOG = System.getLogger(HfGgufSource.class.getName());
+
+    private final HubAccess hub;
+
+    /** A source for the repositories of {@code hub}. */
+    public HfGgufSource(HubAccess hub) {
+        this.hub = Objects.requireNonNull(hub, "hub");
+    }
 
     @Override
     public List<String> validate(ModelSpec spec) {
@@ -48,7 +57,7 @@ public final class HfGgufSource implements ModelSource {
 
     @Override
     public FetchPlan plan(ModelSpec spec, PlanningContext context) {
-        RepoFiles repo = RepoFiles.read(spec, context);
+        RepoFiles repo = RepoFiles.read(spec, context, hub);
         Selection selection;
         if (spec.artifacts().isEmpty()) {
             GgufChooser.Candidate chosen = GgufChooser.choose(repo.tree(), repo.repo().describe());

@@ -3,6 +3,7 @@ package dev.llmlb.source.gguf;
 import dev.llmlb.api.PluginContext;
 import dev.llmlb.api.source.ModelSource;
 import dev.llmlb.api.source.ModelSourceFactory;
+import dev.llmlb.source.hf.HubAccess;
 
 /** Provides the {@code hf_gguf} source. */
 public final class HfGgufSourceFactory implements ModelSourceFactory {
@@ -17,6 +18,6 @@ public final class HfGgufSourceFactory implements ModelSourceFactory {
 
     @Override
     public ModelSource create(PluginContext context) {
-        return new HfGgufSource();
+        return new HfGgufSource(HubAccess.from(context));
     }
 }

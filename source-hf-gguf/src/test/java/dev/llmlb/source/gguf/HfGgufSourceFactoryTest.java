@@ -1,12 +1,14 @@
 package dev.llmlb.source.gguf;
 
 import dev.llmlb.api.source.ModelSourceFactory;
+import dev.llmlb.testkit.tck.TestPluginContext;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.module.ModuleDescriptor;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -19,7 +21,7 @@ class HfGgufSourceFactoryTest {
     void isNamedHfGgufAndCreatesTheSource() {
         HfGgufSourceFactory factory = new HfGgufSourceFactory();
         assertEquals("hf_gguf", factory.name());
-        assertInstanceOf(HfGgufSource.class, factory.create(null));
+        assertInstanceOf(HfGgufSource.class, factory.create(TestPluginContext.in(Path.of("."))));
     }
 
     @Test

@@ -6,8 +6,12 @@ import dev.llmlb.api.source.FetchPlan;
 import dev.llmlb.api.source.ModelFormats;
 import dev.llmlb.api.source.PlanningException;
 import dev.llmlb.api.source.RemoteFile;
+import dev.llmlb.source.hf.HubAccess;
+import dev.llmlb.testkit.hub.FakeHub;
 import dev.llmlb.testkit.source.FakePlanningContext;
 import dev.llmlb.testkit.source.HubTreeJson;
+import dev.llmlb.testkit.source.PlanRunner;
+import dev.llmlb.testkit.tck.TestPluginContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,7 +33,7 @@ class HfGgufSourceTest {
             "https://hub.test/api/models/bartowski/Llama-3.2-1B-Instruct-GGUF/tree/main?recursive=true");
     private static final String LISTED_SHA = "0123456789abcdef".repeat(4);
 
-    private final HfGgufSource source = new HfGgufSource();
+    private final HfGgufSource source = new HfGgufSource(HubAccess.of(HUB));
 
     @TempDir
     Path folder;
@@ -40,7 +44,7 @@ class HfGgufSourceTest {
     }
 
     private FakePlanningContext hub(HubTreeJson tree) {
-        return new FakePlanningContext(HUB, folder).serve(TREE, tree);
+        return new FakePlanningContext(folder).serve(TREE, tree);
     }
 
     private static URI resolve(String path) {
@@ -264,7 +268,7 @@ class HfGgufSourceTest {
     @Test
     void plansTheRevisionTheEntryNames() {
         URI tree = URI.create("https://hub.test/api/models/o/n/tree/refs%2Fpr%2F7?recursive=true");
-        FakePlanningContext context = new FakePlanningContext(HUB, folder)
+        FakePlanningContext context = new FakePlanningContext(folder)
                 .serve(tree, new HubTreeJson().lfs("x-Q4_K_M.gguf", 10));
         ModelSpec spec = new ModelSpec("x", null, "hf_gguf", "o/n", "refs/pr/7", List.of(), 0, List.of());
 
@@ -288,12 +292,41 @@ class HfGgufSourceTest {
 
     @Test
     void anInvalidRepoIdFailsPlanningWithoutTouchingTheHub() {
-        FakePlanningContext context = new FakePlanningContext(HUB, folder);
+        FakePlanningContext context = new FakePlanningContext(folder);
         ModelSpec bad = new ModelSpec("m", null, "hf_gguf", "../etc", null, List.of(), 0, List.of());
 
         PlanningException e = assertThrows(PlanningException.class, () -> source.plan(bad, context));
         assertEquals("Model 'm' has an invalid repo_id '../etc': the owner '..' must not contain '..' or '--'; "
                 + "the owner '..' must start and end with a letter, digit or '_'.", e.getMessage());
         assertEquals(List.of(), context.reads());
+    }
+
+    @Test
+    void aRepositoryListedInPagesIsReadToItsLastPage() {
+        try (FakeHub hub = FakeHub.start()) {
+            hub.repo("org/many-GGUF").file("README.md", "# many").file("a.txt", "a").file("b.txt", "b")
+                    .lfsFile("many-Q4_K_M.gguf", new byte[100]);
+            hub.paginateTree(2);
+            ModelSpec spec = new ModelSpec("many", null, "hf_gguf", "org/many-GGUF", null, List.of(), 0, List.of());
+            PlanRunner.Result result = new PlanRunner().run(new HfGgufSource(HubAccess.of(hub.endpoint())), spec,
+                    folder);
+            assertEquals(List.of("many-Q4_K_M.gguf"), result.paths(), "the only GGUF file is on the second page");
+            assertEquals(4, hub.listingRequests("org/many-GGUF"), "two pages, read in each of two steps");
+        }
+    }
+
+    @Test
+    void aPrivateRepositorysTokenGoesToTheHubAndNeverToTheCdn() {
+        try (FakeHub hub = FakeHub.start()) {
+            hub.repo("org/private-GGUF").lfsFile("p-Q4_K_M.gguf", new byte[100]).requireToken("hf_secret");
+            ModelSpec spec = new ModelSpec("p", null, "hf_gguf", "org/private-GGUF", null, List.of(), 0, List.of());
+            HfGgufSource withToken = new HfGgufSource(HubAccess.from(new TestPluginContext(Map.of("HF_ENDPOINT",
+                    hub.endpoint().toString(), "HF_TOKEN", "hf_secret"), folder, false)));
+            PlanRunner.Result result = new PlanRunner().run(withToken, spec, folder);
+            assertEquals(List.of("p-Q4_K_M.gguf"), result.paths());
+            assertEquals(0, hub.authorizationHeadersSeenByCdn());
+            assertThrows(PlanningException.class, () -> new PlanRunner().run(new HfGgufSource(
+                    HubAccess.of(hub.endpoint())), spec, folder.resolve("without")), "no token, no listing");
+        }
     }
 }

@@ -6,6 +6,7 @@ import dev.llmlb.api.source.FetchPlan;
 import dev.llmlb.api.source.ModelFormats;
 import dev.llmlb.api.source.ModelSource;
 import dev.llmlb.api.source.PlanningContext;
+import dev.llmlb.source.hf.HubAccess;
 import dev.llmlb.source.hf.ModelConfig;
 import dev.llmlb.source.hf.PlanSteps;
 import dev.llmlb.source.hf.RepoFiles;
@@ -20,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -39,6 +41,13 @@ public final class HfOnnxSource implements ModelSource {
 
     private static final Pattern DATA_CHUNK = Pattern.compile("_(\\d{1,6})");
 
+    private final HubAccess hub;
+
+    /** A source for the repositories of {@code hub}. */
+    public HfOnnxSource(HubAccess hub) {
+        this.hub = Objects.requireNonNull(hub, "hub");
+    }
+
     @Override
     public List<String> validate(ModelSpec spec) {
         return SpecChecks.problems(spec);
@@ -51,7 +60,7 @@ public final class HfOnnxSource implements ModelSource {
 
     @Override
     public FetchPlan plan(ModelSpec spec, PlanningContext context) {
-        RepoFiles repo = RepoFiles.read(spec, context);
+        RepoFiles repo = RepoFiles.read(spec, context, hub);
         RepoTree tree = repo.tree();
         Optional<String> model = modelFile(spec, tree);
 

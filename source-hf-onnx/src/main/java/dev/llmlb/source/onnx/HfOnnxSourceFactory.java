@@ -3,6 +3,7 @@ package dev.llmlb.source.onnx;
 import dev.llmlb.api.PluginContext;
 import dev.llmlb.api.source.ModelSource;
 import dev.llmlb.api.source.ModelSourceFactory;
+import dev.llmlb.source.hf.HubAccess;
 
 /** Provides the {@code hf_onnx} source. */
 public final class HfOnnxSourceFactory implements ModelSourceFactory {
@@ -17,6 +18,6 @@ public final class HfOnnxSourceFactory implements ModelSourceFactory {
 
     @Override
     public ModelSource create(PluginContext context) {
-        return new HfOnnxSource();
+        return new HfOnnxSource(HubAccess.from(context));
     }
 }

@@ -7,6 +7,7 @@ import dev.llmlb.api.source.ModelFormats;
 import dev.llmlb.api.source.ModelSourceFactory;
 import dev.llmlb.api.source.PlanningException;
 import dev.llmlb.api.source.RemoteFile;
+import dev.llmlb.source.hf.HubAccess;
 import dev.llmlb.testkit.source.FakePlanningContext;
 import dev.llmlb.testkit.source.HubTreeJson;
 import org.junit.jupiter.api.Test;
@@ -32,7 +33,7 @@ class HfOnnxSourceTest {
     private static final URI TREE = URI.create(
             "https://hub.test/api/models/onnx-community/Qwen2.5-0.5B-Instruct/tree/main?recursive=true");
 
-    private final HfOnnxSource source = new HfOnnxSource();
+    private final HfOnnxSource source = new HfOnnxSource(HubAccess.of(HUB));
 
     @TempDir
     Path folder;
@@ -42,7 +43,7 @@ class HfOnnxSourceTest {
     }
 
     private FakePlanningContext hub(HubTreeJson tree) {
-        return new FakePlanningContext(HUB, folder).serve(TREE, tree)
+        return new FakePlanningContext(folder).serve(TREE, tree)
                 .content("config.json", "{\"architectures\":[\"Qwen2ForCausalLM\"],\"model_type\":\"qwen2\"}");
     }
 
@@ -216,7 +217,7 @@ class HfOnnxSourceTest {
     void isProvidedUnderItsNameToTheModulePathAndTheClassPath() throws IOException {
         HfOnnxSourceFactory factory = new HfOnnxSourceFactory();
         assertEquals("hf_onnx", factory.name());
-        assertInstanceOf(HfOnnxSource.class, factory.create(null));
+        assertInstanceOf(HfOnnxSource.class, factory.create(dev.llmlb.testkit.tck.TestPluginContext.in(java.nio.file.Path.of("."))));
         Module module = factory.getClass().getModule();
         assertEquals(List.of(ModelSourceFactory.class.getName() + " with [" + factory.getClass().getName() + "]"),
                 module.getDescriptor().provides().stream().map(p -> p.service() + " with " + p.providers()).toList());

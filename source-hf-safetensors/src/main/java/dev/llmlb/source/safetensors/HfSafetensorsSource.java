@@ -6,6 +6,7 @@ import dev.llmlb.api.source.FetchPlan;
 import dev.llmlb.api.source.ModelFormats;
 import dev.llmlb.api.source.ModelSource;
 import dev.llmlb.api.source.PlanningContext;
+import dev.llmlb.source.hf.HubAccess;
 import dev.llmlb.source.hf.ModelConfig;
 import dev.llmlb.source.hf.PlanSteps;
 import dev.llmlb.source.hf.RepoFiles;
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -36,6 +38,13 @@ public final class HfSafetensorsSource implements ModelSource {
     /** The manifest property naming the weights file or index an engine reads. */
     public static final String WEIGHTS_FILE = "weights_file";
 
+    private final HubAccess hub;
+
+    /** A source for the repositories of {@code hub}. */
+    public HfSafetensorsSource(HubAccess hub) {
+        this.hub = Objects.requireNonNull(hub, "hub");
+    }
+
     @Override
     public List<String> validate(ModelSpec spec) {
         return SpecChecks.problems(spec);
@@ -48,7 +57,7 @@ public final class HfSafetensorsSource implements ModelSource {
 
     @Override
     public FetchPlan plan(ModelSpec spec, PlanningContext context) {
-        RepoFiles repo = RepoFiles.read(spec, context);
+        RepoFiles repo = RepoFiles.read(spec, context, hub);
         RepoTree tree = repo.tree();
         Optional<String> weights = tree.contains(SINGLE_WEIGHTS) ? Optional.of(SINGLE_WEIGHTS)
                 : tree.contains(WEIGHTS_INDEX) ? Optional.of(WEIGHTS_INDEX) : Optional.empty();

@@ -3,6 +3,7 @@ package dev.llmlb.source.safetensors;
 import dev.llmlb.api.PluginContext;
 import dev.llmlb.api.source.ModelSource;
 import dev.llmlb.api.source.ModelSourceFactory;
+import dev.llmlb.source.hf.HubAccess;
 
 /** Provides the {@code hf_safetensors} source. */
 public final class HfSafetensorsSourceFactory implements ModelSourceFactory {
@@ -17,6 +18,6 @@ public final class HfSafetensorsSourceFactory implements ModelSourceFactory {
 
     @Override
     public ModelSource create(PluginContext context) {
-        return new HfSafetensorsSource();
+        return new HfSafetensorsSource(HubAccess.from(context));
     }
 }

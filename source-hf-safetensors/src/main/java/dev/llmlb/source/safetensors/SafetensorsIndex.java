@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.llmlb.api.source.PlanningException;
-import dev.llmlb.source.hf.SafePaths;
+import dev.llmlb.api.source.SafePath;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -49,7 +49,7 @@ record SafetensorsIndex(List<String> shards) {
                 throw new PlanningException(where + " maps tensor '" + tensor.getKey() + "' to something other than a "
                         + "file name.");
             }
-            shards.add(SafePaths.requireSafe(tensor.getValue().asText(), where));
+            shards.add(SafePath.requireFrom(tensor.getValue().asText(), where));
         }
         if (shards.isEmpty()) {
             throw new PlanningException(where + " names no shard in its weight_map.");

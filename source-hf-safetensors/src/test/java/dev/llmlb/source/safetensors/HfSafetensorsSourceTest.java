@@ -6,6 +6,7 @@ import dev.llmlb.api.source.FetchPlan;
 import dev.llmlb.api.source.ModelFormats;
 import dev.llmlb.api.source.PlanningException;
 import dev.llmlb.api.source.RemoteFile;
+import dev.llmlb.source.hf.HubAccess;
 import dev.llmlb.testkit.source.FakePlanningContext;
 import dev.llmlb.testkit.source.HubTreeJson;
 import org.junit.jupiter.api.Test;
@@ -38,7 +39,7 @@ class HfSafetensorsSourceTest {
                            "model.layers.0.mlp.down_proj.weight":"model-00001-of-00002.safetensors",
                            "model.norm.weight":"model-00002-of-00002.safetensors"}}""";
 
-    private final HfSafetensorsSource source = new HfSafetensorsSource();
+    private final HfSafetensorsSource source = new HfSafetensorsSource(HubAccess.of(HUB));
 
     @TempDir
     Path folder;
@@ -48,7 +49,7 @@ class HfSafetensorsSourceTest {
     }
 
     private FakePlanningContext hub(HubTreeJson tree) {
-        return new FakePlanningContext(HUB, folder).serve(TREE, tree).content("config.json", QWEN_CONFIG)
+        return new FakePlanningContext(folder).serve(TREE, tree).content("config.json", QWEN_CONFIG)
                 .content("model.safetensors.index.json", INDEX);
     }
 
@@ -249,7 +250,7 @@ class HfSafetensorsSourceTest {
     void isProvidedUnderItsNameToTheModulePathAndTheClassPath() throws java.io.IOException {
         HfSafetensorsSourceFactory factory = new HfSafetensorsSourceFactory();
         assertEquals("hf_safetensors", factory.name());
-        assertInstanceOf(HfSafetensorsSource.class, factory.create(null));
+        assertInstanceOf(HfSafetensorsSource.class, factory.create(dev.llmlb.testkit.tck.TestPluginContext.in(java.nio.file.Path.of("."))));
         assertEquals(List.of("dev.llmlb.api.source.ModelSourceFactory with [" + factory.getClass().getName() + "]"),
                 factory.getClass().getModule().getDescriptor().provides().stream()
                         .map(p -> p.service() + " with " + p.providers()).toList());

@@ -32,10 +32,14 @@ import java.util.regex.Pattern;
  *   sha) and {@code X-Repo-Commit}; LFS files {@code 302} to the CDN with {@code X-Linked-Etag} (SHA-256),
  *   {@code X-Linked-Size} and {@code X-Repo-Commit}.</li>
  *   <li>The CDN is a second server on another loopback address ({@code 127.0.0.2}) and port, honouring {@code Range} with {@code 206}/{@code Content-Range}, {@code 416} out of range.</li>
- *   <li>{@code GET /api/models/{repo}/tree/{revision}} and {@code GET /api/models/{repo}}.</li>
+ *   <li>{@code GET /api/models/{repo}/tree/{revision}} (in pages linked by a {@code Link: <...>; rel="next"} header
+ *   after {@link #paginateTree}) and {@code GET /api/models/{repo}}.</li>
  *   <li>{@code 401} for a private repository without its token, {@code 403} for a gated one, {@code 404} with
  *   {@code X-Error-Code} {@code RepoNotFound}, {@code RevisionNotFound} or {@code EntryNotFound}.</li>
  * </ul>
+ *
+ * <p>Beyond {@link Fault}s per file: {@link #capEachConnection} limits every response body to a rate, as CDNs do
+ * per connection, and {@link #faultListing} applies faults to a repository's tree listing.
  */
 public final class FakeHub implements AutoCloseable {
 
@@ -58,10 +62,16 @@ public final class FakeHub implements AutoCloseable {
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
     private final Map<String, FakeRepo> repos = new ConcurrentHashMap<>();
     private final Map<String, List<Fault>> faults = new ConcurrentHashMap<>();
+    private final Map<String, List<Fault>> listingFaults = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> listingRequests = new ConcurrentHashMap<>();
+    private volatile long connectionRate = Long.MAX_VALUE;
+    private volatile int treePageSize = Integer.MAX_VALUE;
     private final Map<String, AtomicLong> hubRequests = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> cdnRequests = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> bodyBytes = new ConcurrentHashMap<>();
     private final AtomicInteger cdnAuthorizations = new AtomicInteger();
+    private final AtomicInteger bodiesInFlight = new AtomicInteger();
+    private final AtomicInteger peakBodiesInFlight = new AtomicInteger();
     private final List<LoggedRequest> log = new CopyOnWriteArrayList<>();
 
     private FakeHub(HttpServer hub, HttpServer cdn) {
@@ -105,8 +115,38 @@ public final class FakeHub implements AutoCloseable {
         faults.computeIfAbsent(key(repo, path), k -> new CopyOnWriteArrayList<>()).addAll(List.of(toAdd));
     }
 
+    /** Applies faults to a repository's tree listing: a stall (headers, some bytes, then nothing), a 5xx. */
+    public void faultListing(String repo, Fault... toAdd) {
+        listingFaults.computeIfAbsent(repo, k -> new CopyOnWriteArrayList<>()).addAll(List.of(toAdd));
+    }
+
+    /** Removes the faults of files and listings. */
     public void clearFaults() {
         faults.clear();
+        listingFaults.clear();
+    }
+
+    /**
+     * Sends every response body (hub and CDN) at most at {@code bytesPerSecond} per connection, as CDNs cap each
+     * connection; {@code Long.MAX_VALUE} for no cap.
+     */
+    public FakeHub capEachConnection(long bytesPerSecond) {
+        this.connectionRate = bytesPerSecond;
+        return this;
+    }
+
+    /**
+     * Lists trees in pages of {@code entries}, each page naming the next in a {@code Link} header as the hub does
+     * for large repositories ({@code ?cursor=...}).
+     */
+    public FakeHub paginateTree(int entries) {
+        this.treePageSize = entries;
+        return this;
+    }
+
+    /** Tree listing requests (pages) the hub answered for a repository. */
+    public long listingRequests(String repo) {
+        return count(listingRequests, repo);
     }
 
     /** Resolve requests (GET and HEAD) the hub answered for a file. */
@@ -124,6 +164,16 @@ public final class FakeHub implements AutoCloseable {
         return count(bodyBytes, key(repo, path));
     }
 
+    /** File bodies (hub and CDN) being sent right now; a client that left is noticed at the server's next write. */
+    public int transfersInFlight() {
+        return bodiesInFlight.get();
+    }
+
+    /** The most file bodies (hub and CDN) that were being sent at the same time since the last reset. */
+    public int peakConcurrentTransfers() {
+        return peakBodiesInFlight.get();
+    }
+
     /** Requests that reached the CDN with an {@code Authorization} header; a token must never go there. */
     public int authorizationHeadersSeenByCdn() {
         return cdnAuthorizations.get();
@@ -137,8 +187,10 @@ public final class FakeHub implements AutoCloseable {
     public void resetCounters() {
         hubRequests.clear();
         cdnRequests.clear();
+        listingRequests.clear();
         bodyBytes.clear();
         cdnAuthorizations.set(0);
+        peakBodiesInFlight.set(0);
         log.clear();
     }
 
@@ -287,11 +339,17 @@ public final class FakeHub implements AutoCloseable {
             return;
         }
         respond(exchange, server, status, length);
-        new BodyWriter(active, bodyBytes.computeIfAbsent(key(repoId, file), k -> new AtomicLong()))
-                .write(content, start, length, exchange.getResponseBody());
+        peakBodiesInFlight.accumulateAndGet(bodiesInFlight.incrementAndGet(), Math::max);
+        try {
+            new BodyWriter(active, bodyBytes.computeIfAbsent(key(repoId, file), k -> new AtomicLong()),
+                    connectionRate).write(content, start, length, exchange.getResponseBody());
+        } finally {
+            bodiesInFlight.decrementAndGet();
+        }
     }
 
     private void tree(HttpExchange exchange, String repoId, String revision, String under) throws IOException {
+        listingRequests.computeIfAbsent(repoId, k -> new AtomicLong()).incrementAndGet();
         Optional<FakeRepo> found = authorized(exchange, "hub", repoId);
         if (found.isEmpty()) {
             return;
@@ -300,12 +358,46 @@ public final class FakeHub implements AutoCloseable {
             error(exchange, "hub", 404, "RevisionNotFound", "Invalid rev id: " + revision);
             return;
         }
-        boolean recursive = Optional.ofNullable(exchange.getRequestURI().getQuery()).orElse("")
-                .contains("recursive=true");
+        List<Fault> active = listingFaults.getOrDefault(repoId, List.of());
+        for (Fault fault : active) {
+            if (fault instanceof Fault.ServerError e && e.remaining().getAndDecrement() > 0) {
+                error(exchange, "hub", e.status(), null, "Service Unavailable");
+                return;
+            }
+        }
+        String query = Optional.ofNullable(exchange.getRequestURI().getRawQuery()).orElse("");
+        boolean recursive = query.contains("recursive=true");
+        Matcher cursorMatch = Pattern.compile("(?:^|&)cursor=(\\d+)").matcher(query);
+        int cursor = cursorMatch.find() ? Integer.parseInt(cursorMatch.group(1)) : 0;
+        List<String> entries = treeEntries(found.get(), under, recursive);
+        int end = (int) Math.min(entries.size(), (long) cursor + treePageSize);
+        if (end < entries.size()) {
+            String next = "/api/models/" + repoId + "/tree/" + revision + (under == null ? "" : "/" + under)
+                    + "?" + (recursive ? "recursive=true&" : "") + "cursor=" + end;
+            exchange.getResponseHeaders().set("Link", "<" + endpoint() + next + ">; rel=\"next\"");
+        }
+        String json = "[" + String.join(",", entries.subList(Math.min(cursor, end), end)) + "]";
+        Optional<Fault.StallAfter> stall = active.stream().filter(Fault.StallAfter.class::isInstance)
+                .map(Fault.StallAfter.class::cast).findFirst();
+        if (stall.isPresent()) {
+            // Headers, the first bytes, then nothing: what a stuck proxy or an overloaded hub does.
+            byte[] body = json.getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            respond(exchange, "hub", 200, body.length);
+            OutputStream out = exchange.getResponseBody();
+            out.write(body, 0, (int) Math.min(body.length, stall.get().bytes()));
+            out.flush();
+            BodyWriter.sleep(stall.get().pause().toMillis());
+            return;
+        }
+        json(exchange, json);
+    }
+
+    private static List<String> treeEntries(FakeRepo repo, String under, boolean recursive) {
         String prefix = under == null || under.isEmpty() ? "" : under.endsWith("/") ? under : under + "/";
-        StringBuilder json = new StringBuilder("[");
+        List<String> entries = new java.util.ArrayList<>();
         java.util.Set<String> folders = new java.util.TreeSet<>();
-        for (FakeRepo.Entry entry : found.get().files().values()) {
+        for (FakeRepo.Entry entry : repo.files().values()) {
             if (!entry.path().startsWith(prefix)) {
                 continue;
             }
@@ -314,26 +406,25 @@ public final class FakeHub implements AutoCloseable {
             if (slash >= 0) {
                 String folder = prefix + rest.substring(0, slash);
                 if (folders.add(folder)) {
-                    appendComma(json).append("{\"type\":\"directory\",\"oid\":\"")
-                            .append(Content.of(folder.getBytes(StandardCharsets.UTF_8)).gitSha1())
-                            .append("\",\"size\":0,\"path\":\"").append(escape(folder)).append("\"}");
+                    entries.add("{\"type\":\"directory\",\"oid\":\""
+                            + Content.of(folder.getBytes(StandardCharsets.UTF_8)).gitSha1()
+                            + "\",\"size\":0,\"path\":\"" + escape(folder) + "\"}");
                 }
                 if (!recursive) {
                     continue;
                 }
             }
             Content content = entry.content();
-            appendComma(json).append("{\"type\":\"file\",\"oid\":\"").append(content.gitSha1())
+            StringBuilder json = new StringBuilder("{\"type\":\"file\",\"oid\":\"").append(content.gitSha1())
                     .append("\",\"size\":").append(content.size()).append(",\"path\":\"").append(escape(entry.path()))
                     .append('"');
             if (entry.lfs()) {
                 json.append(",\"lfs\":{\"oid\":\"").append(content.sha256()).append("\",\"size\":")
                         .append(content.size()).append(",\"pointerSize\":134}");
             }
-            json.append('}');
+            entries.add(json.append('}').toString());
         }
-        json.append(']');
-        json(exchange, json.toString());
+        return entries;
     }
 
     private void info(HttpExchange exchange, String repoId) throws IOException {
@@ -352,13 +443,6 @@ public final class FakeHub implements AutoCloseable {
         }
         json.append("]}");
         json(exchange, json.toString());
-    }
-
-    private static StringBuilder appendComma(StringBuilder json) {
-        if (json.length() > 1) {
-            json.append(',');
-        }
-        return json;
     }
 
     private static String escape(String text) {
@@ -406,7 +490,7 @@ public final class FakeHub implements AutoCloseable {
     }
 
     /** Writes a body in large chunks, applying the faults on the way. */
-    private record BodyWriter(List<Fault> faults, AtomicLong served) {
+    private record BodyWriter(List<Fault> faults, AtomicLong served, long connectionRate) {
 
         void write(Content content, long start, long length, OutputStream out) throws IOException {
             long dropAt = Long.MAX_VALUE;
@@ -417,8 +501,9 @@ public final class FakeHub implements AutoCloseable {
             }
             Fault.StallAfter stall = faults.stream().filter(Fault.StallAfter.class::isInstance)
                     .map(Fault.StallAfter.class::cast).findFirst().orElse(null);
-            long rate = faults.stream().filter(Fault.Throttle.class::isInstance).map(Fault.Throttle.class::cast)
-                    .mapToLong(Fault.Throttle::bytesPerSecond).min().orElse(Long.MAX_VALUE);
+            long rate = Math.min(connectionRate, faults.stream().filter(Fault.Throttle.class::isInstance)
+                    .map(Fault.Throttle.class::cast).mapToLong(Fault.Throttle::bytesPerSecond).min()
+                    .orElse(Long.MAX_VALUE));
             boolean corrupt = faults.stream().anyMatch(Fault.WrongBytes.class::isInstance);
             long began = System.nanoTime();
             byte[] buffer = new byte[1 << 20];
@@ -470,7 +555,7 @@ public final class FakeHub implements AutoCloseable {
             out.close();
         }
 
-        private static void sleep(long millis) {
+        static void sleep(long millis) {
             try {
                 Thread.sleep(millis);
             } catch (InterruptedException e) {

@@ -8,8 +8,8 @@ import java.util.List;
 /**
  * Runs the fake hub as its own process, for benchmarks and manual tries:
  * {@code java -cp <testkit and api jars> dev.llmlb.testkit.hub.FakeHubMain --lfs owner/name path/in/repo /local/file
- * [--file owner/name path/in/repo /local/file] [--endpoint-file F]}. Prints the hub's endpoint and serves until
- * killed.
+ * [--file owner/name path/in/repo /local/file] [--cap-each-connection BYTES_PER_SECOND] [--endpoint-file F]}.
+ * Prints the hub's endpoint and serves until killed.
  */
 public final class FakeHubMain {
 
@@ -31,6 +31,7 @@ public final class FakeHubMain {
                     i += 3;
                 }
                 case "--endpoint-file" -> endpointFile = Path.of(args[++i]);
+                case "--cap-each-connection" -> hub.capEachConnection(Long.parseLong(args[++i]));
                 default -> problems.add("unknown argument " + args[i]);
             }
         }

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -45,9 +46,12 @@ public abstract class ModelSourceContract {
     /** An entry this source must refuse in {@link ModelSource#validate}. */
     protected abstract ModelSpec invalidModel();
 
-    /** The context the node would give the plugin; override to pass settings. */
+    /**
+     * The context the node would give the plugin: {@code HF_ENDPOINT} set to the fake hub, as an operator points
+     * the node at a mirror. Override to pass other settings.
+     */
     protected PluginContext context() {
-        return TestPluginContext.in(folder);
+        return new TestPluginContext(Map.of("HF_ENDPOINT", hub.endpoint().toString()), folder, false);
     }
 
     @AfterEach
@@ -86,7 +90,7 @@ public abstract class ModelSourceContract {
     @Test
     void thePlanEndsWithSafePathsAndAFormat() {
         ModelSpec spec = validModel(hub);
-        PlanRunner.Result result = new PlanRunner(hub.endpoint()).run(source(), spec, folder.resolve("model"));
+        PlanRunner.Result result = new PlanRunner().run(source(), spec, folder.resolve("model"));
         assertFalse(result.steps().isEmpty(), "a model has files to fetch");
         for (List<RemoteFile> step : result.steps()) {
             for (RemoteFile file : step) {
@@ -104,9 +108,8 @@ public abstract class ModelSourceContract {
     void aCompletedPlanStaysComplete() {
         ModelSpec spec = validModel(hub);
         Path model = folder.resolve("model");
-        PlanRunner runner = new PlanRunner(hub.endpoint());
-        runner.run(source(), spec, model);
-        FetchPlan again = source().plan(spec, runner.context(model));
+        PlanRunner.Result result = new PlanRunner().run(source(), spec, model);
+        FetchPlan again = source().plan(spec, result.context());
         assertTrue(again instanceof FetchPlan.Complete, "planning again after completion must not ask for more: "
                 + again);
     }
@@ -118,7 +121,7 @@ public abstract class ModelSourceContract {
         ModelSpec valid = validModel(hub);
         ModelSpec missing = new ModelSpec(valid.id(), valid.name(), valid.source(), missingRepo(valid),
                 valid.revision(), valid.artifacts(), valid.requiredVramMb(), valid.tags());
-        assertThrows(PlanningException.class, () -> new PlanRunner(hub.endpoint()).run(source(), missing,
+        assertThrows(PlanningException.class, () -> new PlanRunner().run(source(), missing,
                 folder.resolve("missing")));
     }
 

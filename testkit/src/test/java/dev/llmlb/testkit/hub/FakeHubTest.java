@@ -17,6 +17,7 @@ import java.util.Arrays;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -171,6 +172,53 @@ class FakeHubTest {
         HttpClient impatient = HttpClient.newHttpClient();
         HttpRequest request = HttpRequest.newBuilder(cdn).timeout(Duration.ofMillis(500)).build();
         assertThrows(IOException.class, () -> impatient.send(request, HttpResponse.BodyHandlers.ofByteArray()));
+    }
+
+    @Test
+    void treeListingsComeInLinkedPagesWhenAsked() throws Exception {
+        hub.repo("org/model").file("a.json", "{}").file("b.json", "{}").file("c.json", "{}");
+        hub.paginateTree(2);
+        HttpResponse<byte[]> first = get(URI.create(hub.endpoint() + "/api/models/org/model/tree/main?recursive=true"));
+        String link = first.headers().firstValue("Link").orElseThrow();
+        assertEquals("<" + hub.endpoint() + "/api/models/org/model/tree/main?recursive=true&cursor=2>; rel=\"next\"",
+                link);
+        String page1 = new String(first.body(), StandardCharsets.UTF_8);
+        assertTrue(page1.contains("a.json") && page1.contains("b.json") && !page1.contains("c.json"), page1);
+        HttpResponse<byte[]> second = get(URI.create(link.substring(1, link.indexOf('>'))));
+        assertEquals("[{", new String(second.body(), StandardCharsets.UTF_8).substring(0, 2));
+        assertTrue(new String(second.body(), StandardCharsets.UTF_8).contains("c.json"));
+        assertTrue(second.headers().firstValue("Link").isEmpty(), "the last page links nowhere");
+        assertEquals(2, hub.listingRequests("org/model"));
+    }
+
+    @Test
+    void aListingCanStallAfterItsHeaders() {
+        hub.repo("org/model").file("a.json", "{}");
+        hub.faultListing("org/model", Fault.stallAfterBytes(0, Duration.ofSeconds(5)));
+        HttpRequest request = HttpRequest.newBuilder(URI.create(hub.endpoint()
+                + "/api/models/org/model/tree/main?recursive=true")).build();
+        long started = System.nanoTime();
+        HttpResponse<java.io.InputStream> response = assertDoesNotThrow(() -> http.send(request,
+                HttpResponse.BodyHandlers.ofInputStream()));
+        assertEquals(200, response.statusCode(), "the headers come at once");
+        assertTrue(System.nanoTime() - started < Duration.ofSeconds(2).toNanos());
+        assertThrows(IOException.class, () -> {
+            try (java.io.InputStream body = response.body()) {
+                body.readAllBytes();
+            }
+        });
+        assertTrue(System.nanoTime() - started >= Duration.ofSeconds(4).toNanos(), "the body never came");
+    }
+
+    @Test
+    void eachConnectionCanBeCapped() throws Exception {
+        hub.repo("org/model").lfsFile("model.gguf", weights);
+        hub.capEachConnection(1_000_000);
+        URI cdn = URI.create(get(resolve("org/model", "model.gguf")).headers().firstValue("Location").orElseThrow());
+        long started = System.nanoTime();
+        assertArrayEquals(weights, get(cdn).body());
+        assertTrue(System.nanoTime() - started > Duration.ofMillis(200).toNanos(), "300 kB at 1 MB/s");
+        assertEquals(1, hub.peakConcurrentTransfers());
     }
 
     @Test
