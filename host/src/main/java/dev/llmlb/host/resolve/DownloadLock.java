@@ -108,8 +108,8 @@ public final class DownloadLock implements AutoCloseable {
             throws IOException {
         Files.createDirectories(locksDir);
         Path file = fileOf(locksDir, modelId);
-        Optional<FileLocks.Held> guard = FileLocks.exclusive(file.resolveSibling(file.getFileName() + ".guard"),
-                GUARD_WAIT);
+        Optional<FileLocks.Held> guard = takeGuard(file.resolveSibling(file.getFileName() + ".guard"), GUARD_WAIT,
+                timing);
         if (guard.isEmpty()) {
             return Optional.empty();
         }
@@ -207,7 +207,7 @@ public final class DownloadLock implements AutoCloseable {
         if (lost) {
             return false;
         }
-        Optional<FileLocks.Held> held = FileLocks.exclusive(guard, GUARD_WAIT.multipliedBy(2));
+        Optional<FileLocks.Held> held = takeGuard(guard, GUARD_WAIT.multipliedBy(2), timing);
         if (held.isEmpty()) {
             throw new IOException("cannot take " + guard + " to finish the download");
         }
@@ -236,7 +236,7 @@ public final class DownloadLock implements AutoCloseable {
                 return;
             }
             try {
-                Optional<FileLocks.Held> held = FileLocks.exclusive(guard, timing.heartbeat());
+                Optional<FileLocks.Held> held = takeGuard(guard, timing.heartbeat(), timing);
                 if (held.isEmpty()) {
                     continue;
                 }
@@ -267,7 +267,7 @@ public final class DownloadLock implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         try {
-            Optional<FileLocks.Held> held = FileLocks.exclusive(guard, GUARD_WAIT);
+            Optional<FileLocks.Held> held = takeGuard(guard, GUARD_WAIT, timing);
             if (held.isPresent()) {
                 try (FileLocks.Held ignored = held.get()) {
                     if (ownsFile()) {
@@ -281,6 +281,41 @@ public final class DownloadLock implements AutoCloseable {
             if (live != null) {
                 live.close();
             }
+        }
+    }
+
+    /**
+     * The guard, waiting at most {@code wait}. Its holders keep it for milliseconds and stamp its modification time
+     * when they take it; one that holds it longer than the stale time was stopped inside it (SIGSTOP, a frozen
+     * container), and would hold up every process's downloads of the model until it resumes. Such a guard is set
+     * aside: renamed, so the next holder locks a new file. A stopped process that resumes finishes its step on the
+     * old file; it then finds its token replaced, as any holder that lost its lock does.
+     */
+    private static Optional<FileLocks.Held> takeGuard(Path guard, Duration wait, Timing timing) throws IOException {
+        Optional<FileLocks.Held> held = FileLocks.exclusive(guard, wait);
+        if (held.isEmpty() && heldLongerThan(guard, timing.staleAfter())) {
+            LOG.log(Level.WARNING, "{0} has been held for more than {1} (its process is stopped inside it); "
+                    + "setting it aside", guard, timing.staleAfter());
+            try {
+                Files.move(guard, guard.resolveSibling(guard.getFileName() + "." + UUID.randomUUID() + ".stale"),
+                        StandardCopyOption.ATOMIC_MOVE);
+            } catch (NoSuchFileException e) {
+                // Another process set it aside first.
+            }
+            held = FileLocks.exclusive(guard, wait);
+        }
+        if (held.isPresent()) {
+            Files.setLastModifiedTime(guard, java.nio.file.attribute.FileTime.from(Instant.now()));
+        }
+        return held;
+    }
+
+    private static boolean heldLongerThan(Path guard, Duration limit) {
+        try {
+            Instant taken = Files.getLastModifiedTime(guard).toInstant();
+            return Duration.between(taken, Instant.now()).compareTo(limit) > 0;
+        } catch (IOException e) {
+            return false;
         }
     }
 

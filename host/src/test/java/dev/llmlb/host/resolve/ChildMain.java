@@ -20,6 +20,8 @@ import java.util.Optional;
  *   {@code downloading <bytes>} as bytes arrive, then {@code fetched} or {@code failed <message>}.</li>
  *   <li>{@code in-use <home> <hub> <model>}: marks the model in use, prints {@code in-use}, and holds the mark
  *   until its standard input closes.</li>
+ *   <li>{@code hold <file>}: takes the exclusive OS lock on the file, prints {@code held}, and keeps it until its
+ *   standard input closes: a process stopped inside a short lock.</li>
  *   <li>{@code download <hub> <uri> <size> <partial> <target> <connections> <threshold>}: one file with the
  *   downloader alone; prints {@code bytes <n>} as they arrive and {@code done} at the end.</li>
  * </ul>
@@ -34,6 +36,7 @@ public final class ChildMain {
             case "fetch" -> fetch(Path.of(args[1]), args[2], new DownloadLock.Timing(
                     Duration.ofMillis(Long.parseLong(args[3])), Duration.ofMillis(Long.parseLong(args[4]))), args[5]);
             case "in-use" -> inUse(Path.of(args[1]), args[2], args[3]);
+            case "hold" -> hold(Path.of(args[1]));
             case "download" -> download(URI.create(args[1]), URI.create(args[2]), Long.parseLong(args[3]),
                     Path.of(args[4]), Path.of(args[5]), Integer.parseInt(args[6]), Long.parseLong(args[7]));
             default -> throw new IllegalArgumentException(args[0]);
@@ -65,6 +68,14 @@ public final class ChildMain {
                 DownloadLock.Timing.DEFAULT);
              ModelFetcher.InUse ignored = fixture.resolver().markInUse(fixture.spec(id))) {
             System.out.println("in-use");
+            System.in.readAllBytes();
+        }
+    }
+
+    private static void hold(Path file) throws IOException {
+        try (dev.llmlb.host.download.FileLocks.Held ignored = dev.llmlb.host.download.FileLocks.tryExclusive(file)
+                .orElseThrow()) {
+            System.out.println("held");
             System.in.readAllBytes();
         }
     }

@@ -113,4 +113,20 @@ class DownloadLockTest {
             return Optional.empty();
         }
     }
+
+    @Test
+    void aGuardHeldPastTheStaleTimeIsSetAsideSoDownloadsGoOn() throws Exception {
+        Path guard = locks.resolve("m.lock.guard");
+        try (ChildJvm stuck = ChildJvm.start(locks.resolve("child.log"), "hold", guard.toString())) {
+            stuck.awaitLine("held"::equals, Duration.ofSeconds(30));
+            DownloadLock.Timing slow = new DownloadLock.Timing(Duration.ofSeconds(1), Duration.ofSeconds(20));
+            assertTrue(DownloadLock.tryAcquire(locks, "m", slow, json).isEmpty(), "a guard taken just now is waited "
+                    + "for");
+            // As if its holder had been stopped inside it a while ago.
+            Files.setLastModifiedTime(guard, java.nio.file.attribute.FileTime.from(Instant.now().minusSeconds(60)));
+            try (DownloadLock taken = acquire().orElseThrow(() -> new AssertionError("the guard was not set aside"))) {
+                assertEquals(ProcessHandle.current().pid(), holder().pid());
+            }
+        }
+    }
 }

@@ -33,6 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Deletes are refused while the other downloads or serves, a holder paused past the stale time loses its lock and
  * its work without touching the new holder's, and a download killed with {@code kill -9} resumes chunk by chunk.
  */
+@org.junit.jupiter.api.Timeout(value = 4, unit = java.util.concurrent.TimeUnit.MINUTES)
 class SharedModelsFolderTest {
 
     private static final String REPO = "org/echo";
