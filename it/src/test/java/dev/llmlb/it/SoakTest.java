@@ -186,7 +186,7 @@ class SoakTest {
         int roll = random.nextInt(8);
         try {
             if (roll == 0) {
-                abandon(chat(model, 400, true), 1 + random.nextInt(2000), 0);
+                abandon(chat(model, 400, true), 16 + random.nextInt(2000), 0);
             } else if (roll == 1) {
                 abandon(chat(model, 400, false), 0, 50 + random.nextInt(400));
             } else {
