@@ -90,7 +90,7 @@ final class OnnxEngine implements InferenceEngine {
             LOG.log(Level.INFO, "{0}: ONNX decoder {1} ({2} layers) on {3}, context {4}, loaded in {5} ms",
                     model.id(), decoder.name(), config.layers(), decoder.device(), context,
                     (System.nanoTime() - start) / 1_000_000);
-            return new OnnxModel(folder, decoder, context, memory);
+            return new OnnxModel(model.id(), folder, decoder, context, memory, 1);
         } catch (EngineException e) {
             folder.close();
             throw e;

@@ -1,26 +1,25 @@
 package dev.llmlb.engine.onnx;
 
-import dev.llmlb.api.engine.GenerationRequest;
-import dev.llmlb.api.engine.GenerationResult;
 import dev.llmlb.api.engine.ModelInfo;
-import dev.llmlb.api.engine.TokenSink;
+import dev.llmlb.engine.hf.BatchDecoder;
 import dev.llmlb.engine.hf.HfLoadedModel;
 import dev.llmlb.engine.hf.HfModelFolder;
 
+import java.util.List;
 import java.util.Set;
 
 /**
  * An ONNX decoder loaded in ONNX Runtime, with its tokenizer and chat template. Each generation runs on a sequence
- * of its own, whose KV cache is released when the generation returns, however it ends.
+ * of its own, whose KV cache is released when the generation ends, however it ends.
  */
 final class OnnxModel extends HfLoadedModel {
 
     private final OnnxDecoder decoder;
 
-    OnnxModel(HfModelFolder folder, OnnxDecoder decoder, int context, long memoryBytes) {
-        // The decoder could run sequences side by side, but each ONNX Runtime run already uses every intra-op
-        // thread, so concurrent generations would only contend for the cores.
-        super(folder, new ModelInfo(context, Set.of(ModelInfo.Capability.GENERATE), memoryBytes, decoder.device(), 1));
+    OnnxModel(String name, HfModelFolder folder, OnnxDecoder decoder, int context, long memoryBytes,
+              int sequences) {
+        super(name, folder, new ModelInfo(context, Set.of(ModelInfo.Capability.GENERATE), memoryBytes,
+                decoder.device(), sequences), new Sequences(decoder));
         this.decoder = decoder;
     }
 
@@ -28,11 +27,30 @@ final class OnnxModel extends HfLoadedModel {
         return decoder;
     }
 
-    @Override
-    public GenerationResult generate(GenerationRequest request, TokenSink sink) {
-        int[] prompt = promptTokens(request.prompt());
-        try (DecoderSequence sequence = decoder.newSequence()) {
-            return loop().run(prompt, request.maxTokens(), request.sampling(), sequence::step, sink);
+    /** The decoder's sequences, one pass each. */
+    private record Sequences(OnnxDecoder decoder) implements BatchDecoder<DecoderSequence> {
+        @Override
+        public DecoderSequence open() {
+            return decoder.newSequence();
+        }
+
+        @Override
+        public float[] prefill(DecoderSequence sequence, int[] tokens) {
+            return sequence.step(tokens);
+        }
+
+        @Override
+        public float[][] decode(List<DecoderSequence> sequences, int[] tokens) {
+            float[][] out = new float[sequences.size()][];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = sequences.get(i).step(tokens[i]);
+            }
+            return out;
+        }
+
+        @Override
+        public void release(DecoderSequence sequence) {
+            sequence.close();
         }
     }
 
