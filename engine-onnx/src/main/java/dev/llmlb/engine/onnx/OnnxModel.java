@@ -10,7 +10,8 @@ import java.util.Set;
 
 /**
  * An ONNX decoder loaded in ONNX Runtime, with its tokenizer and chat template. Each generation runs on a sequence
- * of its own, whose KV cache is released when the generation ends, however it ends.
+ * of its own, batched with the others as far as the graph allows ({@link OnnxDecoder#batching()}); its KV cache is
+ * released when the generation ends, however it ends.
  */
 final class OnnxModel extends HfLoadedModel {
 
@@ -27,7 +28,7 @@ final class OnnxModel extends HfLoadedModel {
         return decoder;
     }
 
-    /** The decoder's sequences, one pass each. */
+    /** The decoder's sequences, as the scheduler runs them. */
     private record Sequences(OnnxDecoder decoder) implements BatchDecoder<DecoderSequence> {
         @Override
         public DecoderSequence open() {
@@ -41,11 +42,7 @@ final class OnnxModel extends HfLoadedModel {
 
         @Override
         public float[][] decode(List<DecoderSequence> sequences, int[] tokens) {
-            float[][] out = new float[sequences.size()][];
-            for (int i = 0; i < out.length; i++) {
-                out[i] = sequences.get(i).step(tokens[i]);
-            }
-            return out;
+            return decoder.decode(sequences, tokens);
         }
 
         @Override
