@@ -14,9 +14,11 @@ import java.util.List;
 
 /**
  * The Llama decoder in PyTorch operations, in F32, over several sequences at once: embedding; per layer RMSNorm,
- * fused q/k/v projection (with Qwen2's biases), rotary embedding in transformers' "rotate half" layout,
- * grouped-query attention over the sequence's cache, output projection, RMSNorm, fused SwiGLU; final RMSNorm; output
- * projection (tied or not).
+ * fused q/k/v projection (with Qwen2's biases), rotary embedding, grouped-query attention over the sequence's cache,
+ * output projection, RMSNorm, fused SwiGLU; final RMSNorm; output projection (tied or not). The weights come
+ * prepared by {@link LlamaWeights} (norm weights and the attention scale folded into the projections, rotary pairs
+ * adjacent), so that a decode step costs about 43 PyTorch calls per layer: each call crosses JNI and PyTorch's
+ * dispatcher, which costs more than the arithmetic of the small ones.
  *
  * <p>Each sequence owns a cache slot, preallocated at load for the whole context ({@code [kvHeads, context,
  * headDim]} per layer for keys and values), written in place at its next positions: nothing is concatenated or
@@ -51,15 +53,14 @@ final class LlamaDecoder implements BatchDecoder<LlamaDecoder.Sequence>, AutoClo
     private final NDManager manager;
     private final LlamaWeights weights;
     private final int context;
-    private final PtNDArray cos;
-    private final PtNDArray sin;
+    /** e^(i * position * inverse frequency) for every position and rotary pair: complex [context, headDim / 2]. */
+    private final PtNDArray rotation;
     /** [slot][layer]: {@code [kvHeads, context, headDim]}. */
     private final PtNDArray[][] keys;
     private final PtNDArray[][] values;
     private final boolean[] taken;
-    /** 1 / sqrt(headDim) and the RMSNorm epsilon as F32 scalars. */
-    private final PtNDArray scale;
     private final PtNDArray epsilon;
+    private final PtNDArray finalNorm;
 
     /**
      * Allocates the caches of {@code slots} sequences of {@code context} positions each. The decoder owns
@@ -70,14 +71,12 @@ final class LlamaDecoder implements BatchDecoder<LlamaDecoder.Sequence>, AutoClo
         this.manager = manager;
         this.weights = weights;
         this.context = context;
-        this.scale = (PtNDArray) manager.create((float) (1.0 / Math.sqrt(spec.headDim())));
-        this.epsilon = (PtNDArray) manager.create((float) spec.rmsEps());
-        PtNDArray[] tables = rotaryTables(spec, context, manager);
-        this.cos = tables[0];
-        this.sin = tables[1];
+        this.rotation = rotaryTable(spec, context, manager);
         this.keys = new PtNDArray[slots][spec.layers()];
         this.values = new PtNDArray[slots][spec.layers()];
         this.taken = new boolean[slots];
+        this.epsilon = (PtNDArray) manager.create((float) spec.rmsEps());
+        this.finalNorm = (PtNDArray) weights.norm();
         Shape cacheShape = new Shape(spec.kvHeads(), context, spec.headDim());
         for (int s = 0; s < slots; s++) {
             for (int l = 0; l < spec.layers(); l++) {
@@ -87,23 +86,20 @@ final class LlamaDecoder implements BatchDecoder<LlamaDecoder.Sequence>, AutoClo
         }
     }
 
-    /** cos and sin of every position times each inverse frequency, repeated for both halves: [context, headDim]. */
-    private static PtNDArray[] rotaryTables(LlamaSpec spec, int context, NDManager manager) {
+    /** (cos, sin) of every position times each inverse frequency, as complex numbers: [context, headDim / 2]. */
+    private static PtNDArray rotaryTable(LlamaSpec spec, int context, NDManager manager) {
         int half = spec.headDim() / 2;
-        float[] cos = new float[context * spec.headDim()];
-        float[] sin = new float[cos.length];
+        float[] table = new float[context * half * 2];
         for (int p = 0; p < context; p++) {
             for (int i = 0; i < half; i++) {
                 double angle = p * spec.inverseFrequency()[i];
-                int at = p * spec.headDim() + i;
-                cos[at] = (float) Math.cos(angle);
-                cos[at + half] = cos[at];
-                sin[at] = (float) Math.sin(angle);
-                sin[at + half] = sin[at];
+                table[(p * half + i) * 2] = (float) Math.cos(angle);
+                table[(p * half + i) * 2 + 1] = (float) Math.sin(angle);
             }
         }
-        Shape shape = new Shape(context, spec.headDim());
-        return new PtNDArray[] {(PtNDArray) manager.create(cos, shape), (PtNDArray) manager.create(sin, shape)};
+        try (NDArray pairs = manager.create(table, new Shape(context, half, 2))) {
+            return JniUtils.clone(JniUtils.complex((PtNDArray) pairs));
+        }
     }
 
     int context() {
@@ -179,7 +175,7 @@ final class LlamaDecoder implements BatchDecoder<LlamaDecoder.Sequence>, AutoClo
                 x = block(pass, l, x);
             }
             PtNDArray last = perSequence > 1 ? slice(x, 0, perSequence - 1, perSequence) : x;
-            float[] flat = rows(pass, rmsNorm(last, (PtNDArray) weights.norm()), weights.lmHead(), null)
+            float[] flat = rows(pass, JniUtils.mul(normalize(last), finalNorm), weights.lmHead(), null)
                     .toFloatArray();
             sequences.forEach(s -> s.length += perSequence);
             float[][] logits = new float[batch][spec.vocab()];
@@ -194,9 +190,8 @@ final class LlamaDecoder implements BatchDecoder<LlamaDecoder.Sequence>, AutoClo
     private final class Pass {
         final List<Sequence> sequences;
         final int perSequence;
-        /** [rows, 1, headDim], broadcast over the heads. */
-        final PtNDArray cosNow;
-        final PtNDArray sinNow;
+        /** The rotation of each row's position, complex [rows, 1, headDim / 2]: broadcast over the heads. */
+        final PtNDArray rotationNow;
         /** Causal mask of a prompt, [n, n]; null when each sequence gets one token. */
         final PtNDArray mask;
 
@@ -204,8 +199,7 @@ final class LlamaDecoder implements BatchDecoder<LlamaDecoder.Sequence>, AutoClo
             this.sequences = sequences;
             this.perSequence = perSequence;
             PtNDArray at = (PtNDArray) manager.create(positions);
-            this.cosNow = JniUtils.unsqueeze(JniUtils.embedding(at, cos, false), 1);
-            this.sinNow = JniUtils.unsqueeze(JniUtils.embedding(at, sin, false), 1);
+            this.rotationNow = JniUtils.unsqueeze(JniUtils.embedding(at, rotation, false), 1);
             this.mask = perSequence > 1 ? causalMask(sequences.get(0).length, perSequence) : null;
         }
     }
@@ -218,52 +212,70 @@ final class LlamaDecoder implements BatchDecoder<LlamaDecoder.Sequence>, AutoClo
         int d = spec.headDim();
         int q = spec.queryDim();
         int kv = spec.kvDim();
-        PtNDArray qkv = rows(pass, rmsNorm(x, (PtNDArray) layer.inputNorm()), layer.qkv(), layer.qkvBias());
-        // Queries and keys side by side as heads + kvHeads heads: one rotation for both.
-        PtNDArray rotated = rotate(JniUtils.reshape(slice(qkv, 1, 0, q + kv), new long[] {rows, heads + kvHeads, d}),
-                pass);
+        PtNDArray qkv = rows(pass, normalize(x), layer.qkv(), layer.qkvBias());
+        // Queries and keys side by side as heads + kvHeads heads of adjacent (real, imaginary) pairs: one complex
+        // multiplication rotates them all.
+        PtNDArray pairs = JniUtils.reshape(slice(qkv, 1, 0, q + kv), new long[] {rows, heads + kvHeads, d / 2, 2});
+        PtNDArray rotated = JniUtils.reshape(JniUtils.real(JniUtils.mul(JniUtils.complex(pairs), pass.rotationNow)),
+                new long[] {rows, heads + kvHeads, d});
         PtNDArray query = slice(rotated, 1, 0, heads);
         PtNDArray key = slice(rotated, 1, heads, heads + kvHeads);
         PtNDArray value = JniUtils.reshape(slice(qkv, 1, q + kv, q + 2 * kv), new long[] {rows, kvHeads, d});
-        int n = pass.perSequence;
-        int group = heads / kvHeads;
         PtNDArray[] attended = new PtNDArray[pass.sequences.size()];
         for (int b = 0; b < attended.length; b++) {
-            Sequence sequence = pass.sequences.get(b);
-            int from = b * n;
-            int position = sequence.length;
-            int seen = position + n;
-            PtNDArray keyCache = keys[sequence.slot][l];
-            PtNDArray valueCache = values[sequence.slot][l];
-            long[] start = {0, position, 0};
-            long[] end = {kvHeads, seen, d};
-            long[] step = {1, 1, 1};
-            JniUtils.indexSet(keyCache, JniUtils.transpose(slice(key, 0, from, from + n), 0, 1), start, end, step);
-            JniUtils.indexSet(valueCache, JniUtils.transpose(slice(value, 0, from, from + n), 0, 1), start, end,
-                    step);
-            PtNDArray pastKeys = slice(keyCache, 1, 0, seen);
-            PtNDArray pastValues = slice(valueCache, 1, 0, seen);
-            // Heads h = kv * group + g share kv head kv: as [kvHeads, group * n, d] one batched product per group.
-            PtNDArray grouped = JniUtils.reshape(JniUtils.transpose(slice(query, 0, from, from + n), 0, 1),
-                    new long[] {kvHeads, (long) group * n, d});
-            PtNDArray scores = JniUtils.mul(JniUtils.matmul(grouped, JniUtils.transpose(pastKeys, 1, 2)),
-                    scale);
-            if (pass.mask != null) {
-                scores = JniUtils.reshape(JniUtils.add(JniUtils.reshape(scores,
-                        new long[] {kvHeads, group, n, seen}), pass.mask), new long[] {kvHeads, (long) group * n, seen});
-            }
-            PtNDArray context = JniUtils.matmul(JniUtils.softmax(scores, -1, DataType.FLOAT32), pastValues);
-            attended[b] = JniUtils.reshape(JniUtils.transpose(JniUtils.reshape(context, new long[] {heads, n, d}), 0, 1),
-                    new long[] {n, q});
+            attended[b] = attend(pass, l, b, query, key, value);
         }
         PtNDArray attention = attended.length == 1 ? attended[0] : JniUtils.cat(attended, 0);
         PtNDArray h = JniUtils.add(x, rows(pass, attention, layer.out(), layer.outBias()));
-        PtNDArray gateUp = rows(pass, rmsNorm(h, (PtNDArray) layer.postNorm()), layer.gateUp(), null);
+        PtNDArray gateUp = rows(pass, normalize(h), layer.gateUp(), null);
         int ffn = spec.intermediate();
         PtNDArray gate = slice(gateUp, 1, 0, ffn);
         PtNDArray up = slice(gateUp, 1, ffn, 2L * ffn);
         PtNDArray activated = JniUtils.mul(JniUtils.mul(gate, JniUtils.sigmoid(gate)), up);
         return JniUtils.add(h, rows(pass, activated, layer.down(), null));
+    }
+
+    /**
+     * Sequence {@code b}'s attention in layer {@code l}: writes its new keys and values into its cache and attends
+     * over everything it holds. Queries come scaled (see {@link LlamaWeights}). Returns [n, queryDim].
+     */
+    private PtNDArray attend(Pass pass, int l, int b, PtNDArray query, PtNDArray key, PtNDArray value) {
+        Sequence sequence = pass.sequences.get(b);
+        int n = pass.perSequence;
+        int heads = spec.heads();
+        int kvHeads = spec.kvHeads();
+        int d = spec.headDim();
+        int group = heads / kvHeads;
+        int from = b * n;
+        int seen = sequence.length + n;
+        boolean alone = pass.sequences.size() == 1;
+        PtNDArray keyCache = keys[sequence.slot][l];
+        PtNDArray valueCache = values[sequence.slot][l];
+        long[] start = {0, sequence.length, 0};
+        long[] end = {kvHeads, seen, d};
+        long[] step = {1, 1, 1};
+        JniUtils.indexSet(keyCache, JniUtils.transpose(alone ? key : slice(key, 0, from, from + n), 0, 1), start, end,
+                step);
+        JniUtils.indexSet(valueCache, JniUtils.transpose(alone ? value : slice(value, 0, from, from + n), 0, 1), start,
+                end, step);
+        PtNDArray pastKeys = slice(keyCache, 1, 0, seen);
+        PtNDArray pastValues = slice(valueCache, 1, 0, seen);
+        PtNDArray mine = alone ? query : slice(query, 0, from, from + n);
+        // Heads h = kv * group + g share kv head kv: as [kvHeads, group * n, d] one batched product per group. With
+        // one token the rows are already in that order.
+        PtNDArray grouped = n == 1 ? JniUtils.reshape(mine, new long[] {kvHeads, group, d})
+                : JniUtils.reshape(JniUtils.transpose(mine, 0, 1), new long[] {kvHeads, (long) group * n, d});
+        PtNDArray scores = JniUtils.matmul(grouped, JniUtils.transpose(pastKeys, 1, 2));
+        if (pass.mask != null) {
+            scores = JniUtils.reshape(JniUtils.add(JniUtils.reshape(scores, new long[] {kvHeads, group, n, seen}),
+                    pass.mask), new long[] {kvHeads, (long) group * n, seen});
+        }
+        PtNDArray context = JniUtils.matmul(JniUtils.softmax(scores, -1, DataType.FLOAT32), pastValues);
+        if (n == 1) {
+            return JniUtils.reshape(context, new long[] {1, spec.queryDim()});
+        }
+        return JniUtils.reshape(JniUtils.transpose(JniUtils.reshape(context, new long[] {heads, n, d}), 0, 1),
+                new long[] {n, spec.queryDim()});
     }
 
     /**
@@ -294,19 +306,10 @@ final class LlamaDecoder implements BatchDecoder<LlamaDecoder.Sequence>, AutoClo
         return (PtNDArray) manager.create(mask, new Shape(n, seen));
     }
 
-    /** transformers' {@code x * cos + rotate_half(x) * sin}, rotate_half(x) = cat(-x2, x1); x is [rows, heads, d]. */
-    private PtNDArray rotate(PtNDArray x, Pass pass) {
-        int half = spec.headDim() / 2;
-        PtNDArray first = slice(x, 2, 0, half);
-        PtNDArray second = slice(x, 2, half, spec.headDim());
-        PtNDArray rotated = JniUtils.cat(new PtNDArray[] {JniUtils.neg(second), first}, 2);
-        return JniUtils.add(JniUtils.mul(x, pass.cosNow), JniUtils.mul(rotated, pass.sinNow));
-    }
-
-    private PtNDArray rmsNorm(PtNDArray x, PtNDArray weight) {
+    /** {@code x / sqrt(mean(x^2) + eps)} per row: RMSNorm without its weight, which the next projection holds. */
+    private PtNDArray normalize(PtNDArray x) {
         PtNDArray meanSquare = JniUtils.mean(JniUtils.square(x), -1, true);
-        PtNDArray rms = JniUtils.sqrt(JniUtils.add(meanSquare, epsilon));
-        return JniUtils.mul(JniUtils.div(x, rms), weight);
+        return JniUtils.div(x, JniUtils.sqrt(JniUtils.add(meanSquare, epsilon)));
     }
 
     private static PtNDArray slice(PtNDArray x, int axis, long from, long to) {
