@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Single-stream greedy tokens/s of engine-djl against engine-llamacpp on the same generated ~100M-parameter F32
 # model (TinyLlamaConfig.benchmark(): GGUF for llama.cpp, safetensors for DJL), same prompt, 128 tokens, same
-# threads, in one JVM. For the benchmark only, both plugins' classes share one class path; in the node each plugin
-# has its own layer and neither depends on the other.
+# threads, in one JVM, 5 runs each, alternated between the engines. For the benchmark only, both plugins' classes
+# share one class path; in the node each plugin has its own layer and neither depends on the other.
 #
 # Usage: bench/djl-vs-llamacpp.sh [threads] [tokens]   (defaults: all processors, 128)
 # Needs JDK 21+ (JAVA_HOME) and Maven. The models (about 400 MB each) are written once to engine-djl/target/bench.

@@ -17,7 +17,7 @@ import java.util.List;
  * fused q/k/v projection (with Qwen2's biases), rotary embedding, grouped-query attention over the sequence's cache,
  * output projection, RMSNorm, fused SwiGLU; final RMSNorm; output projection (tied or not). The weights come
  * prepared by {@link LlamaWeights} (norm weights and the attention scale folded into the projections, rotary pairs
- * adjacent), so that a decode step costs about 43 PyTorch calls per layer: each call crosses JNI and PyTorch's
+ * adjacent), so that a decode step costs about 41 PyTorch calls per layer: each call crosses JNI and PyTorch's
  * dispatcher, which costs more than the arithmetic of the small ones.
  *
  * <p>Each sequence owns a cache slot, preallocated at load for the whole context ({@code [kvHeads, context,
@@ -77,11 +77,13 @@ final class LlamaDecoder implements BatchDecoder<LlamaDecoder.Sequence>, AutoClo
         this.taken = new boolean[slots];
         this.epsilon = (PtNDArray) manager.create((float) spec.rmsEps());
         this.finalNorm = (PtNDArray) weights.norm();
+        // Uninitialised: a sequence writes each position before it reads it, and the pages of a slot are only
+        // touched (become resident) as far as its sequences have reached.
         Shape cacheShape = new Shape(spec.kvHeads(), context, spec.headDim());
         for (int s = 0; s < slots; s++) {
             for (int l = 0; l < spec.layers(); l++) {
-                keys[s][l] = (PtNDArray) manager.zeros(cacheShape, DataType.FLOAT32);
-                values[s][l] = (PtNDArray) manager.zeros(cacheShape, DataType.FLOAT32);
+                keys[s][l] = (PtNDArray) manager.create(cacheShape, DataType.FLOAT32);
+                values[s][l] = (PtNDArray) manager.create(cacheShape, DataType.FLOAT32);
             }
         }
     }
@@ -226,13 +228,13 @@ final class LlamaDecoder implements BatchDecoder<LlamaDecoder.Sequence>, AutoClo
             attended[b] = attend(pass, l, b, query, key, value);
         }
         PtNDArray attention = attended.length == 1 ? attended[0] : JniUtils.cat(attended, 0);
-        PtNDArray h = JniUtils.add(x, rows(pass, attention, layer.out(), layer.outBias()));
+        PtNDArray h = residual(pass, attention, layer.out(), layer.outBias(), x);
         PtNDArray gateUp = rows(pass, normalize(h), layer.gateUp(), null);
         int ffn = spec.intermediate();
         PtNDArray gate = slice(gateUp, 1, 0, ffn);
         PtNDArray up = slice(gateUp, 1, ffn, 2L * ffn);
         PtNDArray activated = JniUtils.mul(JniUtils.mul(gate, JniUtils.sigmoid(gate)), up);
-        return JniUtils.add(h, rows(pass, activated, layer.down(), null));
+        return residual(pass, activated, layer.down(), null, h);
     }
 
     /**
@@ -290,6 +292,25 @@ final class LlamaDecoder implements BatchDecoder<LlamaDecoder.Sequence>, AutoClo
         PtNDArray[] out = new PtNDArray[batch];
         for (int b = 0; b < batch; b++) {
             out[b] = JniUtils.linear(slice(x, 0, b, b + 1), (PtNDArray) weight, (PtNDArray) bias);
+        }
+        return JniUtils.cat(out, 0);
+    }
+
+    /**
+     * {@code residual + x W^T (+ bias)}: without a bias, the residual goes into the product as its addend (one
+     * {@code addmm}), one call fewer.
+     */
+    private static PtNDArray residual(Pass pass, PtNDArray x, NDArray weight, NDArray bias, PtNDArray residual) {
+        if (bias != null) {
+            return JniUtils.add(residual, rows(pass, x, weight, bias));
+        }
+        int batch = pass.sequences.size();
+        if (batch == 1) {
+            return JniUtils.linear(x, (PtNDArray) weight, residual);
+        }
+        PtNDArray[] out = new PtNDArray[batch];
+        for (int b = 0; b < batch; b++) {
+            out[b] = JniUtils.linear(slice(x, 0, b, b + 1), (PtNDArray) weight, slice(residual, 0, b, b + 1));
         }
         return JniUtils.cat(out, 0);
     }
