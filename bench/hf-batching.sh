@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/jdk.sh
 
-mvn -B -q -o -DskipTests -pl engine-hf-common,engine-djl,engine-onnx -am test-compile dependency:build-classpath \
+mvn -B -q -DskipTests -pl engine-hf-common,engine-djl,engine-onnx -am test-compile dependency:build-classpath \
   -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath
 CP="engine-hf-common/target/test-classes:engine-djl/target/classes:engine-onnx/target/classes"
 CP="$CP:$(cat engine-hf-common/target/bench.classpath):$(cat engine-djl/target/bench.classpath)"

@@ -3,7 +3,6 @@ package dev.llmlb.engine.hf;
 import dev.llmlb.api.engine.ContextLengthExceededException;
 import dev.llmlb.api.engine.EngineException;
 import dev.llmlb.api.engine.GenerationResult;
-import dev.llmlb.api.engine.GenerationResult.FinishReason;
 import dev.llmlb.api.engine.SamplingParams;
 import dev.llmlb.api.engine.TokenSink;
 
@@ -12,11 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
@@ -53,13 +49,13 @@ public final class DecodeScheduler<S> implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition work = lock.newCondition();
     /** Guarded by {@link #lock}. */
-    private final ArrayDeque<Generation> joining = new ArrayDeque<>();
+    private final ArrayDeque<Generation<S>> joining = new ArrayDeque<>();
     /** Guarded by {@link #lock}. */
     private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
     /** Guarded by {@link #lock}. */
     private boolean closed;
     /** Read under {@link #lock}, written by the scheduler thread under it. */
-    private final List<Generation> active = new ArrayList<>();
+    private final List<Generation<S>> active = new ArrayList<>();
     private final Thread thread;
     /** Written by the scheduler thread only. */
     private volatile Stats stats = new Stats(0, 0, 0);
@@ -136,41 +132,10 @@ public final class DecodeScheduler<S> implements AutoCloseable {
         if (prompt + 1 > contextLength) {
             throw new ContextLengthExceededException(prompt, contextLength);
         }
-        Generation generation = new Generation(promptTokens.clone(), Math.min(maxTokens, contextLength - prompt),
+        Generation<S> generation = new Generation<>(promptTokens.clone(), Math.min(maxTokens, contextLength - prompt),
                 new Sampler(sampling));
         submit(generation);
-        IncrementalDetokenizer text = new IncrementalDetokenizer(detokenize);
-        int delivered = 0;
-        try {
-            while (true) {
-                Event event = generation.events.take();
-                wake();
-                switch (event) {
-                    case Event.Token token -> {
-                        delivered++;
-                        if (!sink.onToken(text.next(token.id()))) {
-                            return new GenerationResult(FinishReason.STOPPED_BY_SINK, prompt, delivered);
-                        }
-                        if (token.last()) {
-                            return new GenerationResult(FinishReason.LENGTH, prompt, delivered);
-                        }
-                    }
-                    case Event.EndOfSequence end -> {
-                        return new GenerationResult(FinishReason.END_OF_SEQUENCE, prompt, delivered);
-                    }
-                    case Event.Failed failed -> throw new EngineException(failed.error().getMessage(),
-                            failed.error());
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new EngineException("interrupted while generating", e);
-        } finally {
-            generation.left = true;
-            wake();
-            // Once generate returns, the sequence's cache is free: at most the running step away.
-            generation.awaitReleased();
-        }
+        return generation.deliver(sink, new IncrementalDetokenizer(detokenize), this::wake);
     }
 
     /**
@@ -253,7 +218,7 @@ public final class DecodeScheduler<S> implements AutoCloseable {
         }
     }
 
-    private void submit(Generation generation) {
+    private void submit(Generation<S> generation) {
         lock.lock();
         try {
             if (closed) {
@@ -280,7 +245,7 @@ public final class DecodeScheduler<S> implements AutoCloseable {
     private void run() {
         try {
             while (true) {
-                List<Generation> joiners = new ArrayList<>();
+                List<Generation<S>> joiners = new ArrayList<>();
                 List<Runnable> pending = new ArrayList<>();
                 lock.lock();
                 try {
@@ -315,8 +280,8 @@ public final class DecodeScheduler<S> implements AutoCloseable {
 
     /** Whether some active sequence can take a step, or left and holds a cache to free. Under {@link #lock}. */
     private boolean hasWork() {
-        for (Generation g : active) {
-            if (g.left || g.ready()) {
+        for (Generation<S> g : active) {
+            if (g.left() || g.ready(WINDOW)) {
                 return true;
             }
         }
@@ -324,7 +289,7 @@ public final class DecodeScheduler<S> implements AutoCloseable {
     }
 
     private void dropThoseWhoLeft() {
-        List<Generation> gone = active.stream().filter(g -> g.left).toList();
+        List<Generation<S>> gone = active.stream().filter(Generation::left).toList();
         if (!gone.isEmpty()) {
             lock.lock();
             try {
@@ -336,8 +301,8 @@ public final class DecodeScheduler<S> implements AutoCloseable {
         }
     }
 
-    private void prefill(Generation g) {
-        if (g.left) {
+    private void prefill(Generation<S> g) {
+        if (g.left()) {
             release(g);
             return;
         }
@@ -347,7 +312,7 @@ public final class DecodeScheduler<S> implements AutoCloseable {
             logits = decoder.prefill(g.sequence, g.prompt);
         } catch (RuntimeException e) {
             release(g);
-            g.events.add(new Event.Failed(failure(e)));
+            g.fail(failure(e));
             return;
         }
         lock.lock();
@@ -361,7 +326,7 @@ public final class DecodeScheduler<S> implements AutoCloseable {
 
     /** One forward pass for every active sequence whose sink keeps up. */
     private void step() {
-        List<Generation> ready = active.stream().filter(Generation::ready).toList();
+        List<Generation<S>> ready = active.stream().filter(g -> g.ready(WINDOW)).toList();
         if (ready.isEmpty()) {
             return;
         }
@@ -381,7 +346,7 @@ public final class DecodeScheduler<S> implements AutoCloseable {
             EngineException error = failure(e);
             ready.forEach(g -> {
                 finish(g);
-                g.events.add(new Event.Failed(error));
+                g.fail(error);
             });
             return;
         }
@@ -391,11 +356,11 @@ public final class DecodeScheduler<S> implements AutoCloseable {
     }
 
     /** Samples the sequence's next token and hands it to the caller, or ends the sequence. */
-    private void advance(Generation g, float[] logits) {
+    private void advance(Generation<S> g, float[] logits) {
         int token = g.sampler.next(logits);
         if (eosTokenIds.contains(token)) {
             finish(g);
-            g.events.add(new Event.EndOfSequence());
+            g.endOfSequence();
             return;
         }
         g.produced++;
@@ -405,11 +370,11 @@ public final class DecodeScheduler<S> implements AutoCloseable {
         } else {
             g.next = token;
         }
-        g.events.add(new Event.Token(token, last));
+        g.token(token, last);
     }
 
     /** Takes a sequence out of the batch and frees its cache, before its caller hears the end. */
-    private void finish(Generation g) {
+    private void finish(Generation<S> g) {
         lock.lock();
         try {
             active.remove(g);
@@ -419,17 +384,17 @@ public final class DecodeScheduler<S> implements AutoCloseable {
         release(g);
     }
 
-    private void release(Generation g) {
+    private void release(Generation<S> g) {
         if (g.sequence != null) {
             S sequence = g.sequence;
             g.sequence = null;
             decoder.release(sequence);
         }
-        g.released.countDown();
+        g.releasedByScheduler();
     }
 
     private void shutDown() {
-        List<Generation> left;
+        List<Generation<S>> left;
         List<Runnable> pending;
         lock.lock();
         try {
@@ -444,9 +409,9 @@ public final class DecodeScheduler<S> implements AutoCloseable {
             lock.unlock();
         }
         EngineException error = new EngineException("the model was unloaded while generating");
-        for (Generation g : left) {
+        for (Generation<S> g : left) {
             release(g);
-            g.events.add(new Event.Failed(error));
+            g.fail(error);
         }
         // The decoder is still open: tasks queued before the close run, so their callers do not hang.
         pending.forEach(Runnable::run);
@@ -455,58 +420,5 @@ public final class DecodeScheduler<S> implements AutoCloseable {
     private static EngineException failure(RuntimeException e) {
         return e instanceof EngineException engine ? engine
                 : new EngineException("the model failed while generating: " + e.getMessage(), e);
-    }
-
-    /** What the scheduler tells a caller. */
-    private sealed interface Event {
-        record Token(int id, boolean last) implements Event {
-        }
-
-        record EndOfSequence() implements Event {
-        }
-
-        record Failed(EngineException error) implements Event {
-        }
-    }
-
-    /** One generation: the caller's request and, on the scheduler thread, its sequence. */
-    private final class Generation {
-        final int[] prompt;
-        final int limit;
-        final Sampler sampler;
-        final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
-        /** Set by the caller when it stops listening, however it ends. */
-        volatile boolean left;
-        /** Counted down once the scheduler holds nothing of this generation any more. */
-        final CountDownLatch released = new CountDownLatch(1);
-        S sequence;
-        int produced;
-        int next;
-
-        Generation(int[] prompt, int limit, Sampler sampler) {
-            this.prompt = prompt;
-            this.limit = limit;
-            this.sampler = sampler;
-        }
-
-        void awaitReleased() {
-            boolean interrupted = false;
-            while (true) {
-                try {
-                    released.await();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-
-        /** Whether the next step should advance this sequence: its caller listens and keeps up. */
-        boolean ready() {
-            return !left && events.size() < WINDOW;
-        }
     }
 }
