@@ -5,7 +5,7 @@
 # tokens/s over all streams, the ratio to one stream, and whether every stream's text equals its text alone.
 #
 # Usage: bench/hf-batching.sh [--engines djl,onnx,onnx-gqa] [--streams 1,2,4,8] [--tokens 128] [--threads N]
-#                             [--runs 2]
+#                             [--runs 2] [--onnx-spin true|false]
 #   onnx: the Optimum-style graph (batches sequences of equal length only); onnx-gqa: the graph with ONNX Runtime's
 #   GroupQueryAttention, as ORT GenAI writes decoders (batches any). Models (~400 MB each) are written once to
 #   engine-hf-common/target/bench-batching.

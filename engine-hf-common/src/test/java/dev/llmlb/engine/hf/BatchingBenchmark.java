@@ -42,7 +42,7 @@ import java.util.stream.Stream;
  * the class path with both.
  *
  * <p>Arguments: {@code [--engines djl,onnx,onnx-gqa] [--streams 1,2,4,8] [--tokens 128] [--threads N] [--runs 2]
- * [--work dir]}. {@code onnx} runs the Optimum-style graph, {@code onnx-gqa} the graph with ONNX Runtime's
+ * [--onnx-spin true|false] [--work dir]}. {@code onnx} runs the Optimum-style graph, {@code onnx-gqa} the graph with ONNX Runtime's
  * GroupQueryAttention.
  */
 public final class BatchingBenchmark {
@@ -74,21 +74,25 @@ public final class BatchingBenchmark {
                 + "%d tokens per stream, greedy, best of %d runs%n", config.layers(), config.hiddenSize(), threads,
                 tokens, runs);
         int most = Arrays.stream(streams).max().orElse(1);
+        Map<String, String> settings = new HashMap<>(Map.of("LLMLB_DJL_CACHE_DIR",
+                Path.of(System.getProperty("user.home"), ".djl.ai").toString()));
+        if (options.containsKey("onnx-spin")) {
+            settings.put("LLMLB_ONNX_SPIN", options.get("onnx-spin"));
+        }
         for (String engine : engines) {
             LocalModel model = write(work, engine, config);
-            benchmark(engine, model, work, threads, most, streams, tokens, runs);
+            benchmark(engine, model, work, settings, threads, most, streams, tokens, runs);
         }
         System.exit(0);
     }
 
-    private static void benchmark(String name, LocalModel local, Path work, int threads, int parallel,
-                                  int[] streams, int tokens, int runs) throws Exception {
+    private static void benchmark(String name, LocalModel local, Path work, Map<String, String> settings,
+                                  int threads, int parallel, int[] streams, int tokens, int runs) throws Exception {
         String factoryName = name.startsWith("onnx") ? "onnx" : name;
         InferenceEngineFactory factory = ServiceLoader.load(InferenceEngineFactory.class).stream()
                 .map(ServiceLoader.Provider::get).filter(f -> f.name().equals(factoryName)).findFirst()
                 .orElseThrow(() -> new IllegalStateException("engine " + factoryName + " is not on the class path"));
-        try (InferenceEngine engine = factory.create(new TestPluginContext(Map.of("LLMLB_DJL_CACHE_DIR",
-                Path.of(System.getProperty("user.home"), ".djl.ai").toString()), work, false));
+        try (InferenceEngine engine = factory.create(new TestPluginContext(settings, work, false));
              LoadedModel model = engine.load(local, LoadOptions.cpu(threads, 0).withParallelSequences(parallel))) {
             generate(model, 0, 8);
             // Rounds go 1, 2, 4, 8 streams, then again: each stream count sees the machine as the others do, and the
