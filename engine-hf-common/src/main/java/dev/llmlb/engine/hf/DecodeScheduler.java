@@ -40,6 +40,8 @@ public final class DecodeScheduler<S> implements AutoCloseable {
     /** Tokens the scheduler may produce for a sequence before its sink has taken them. */
     static final int WINDOW = 2;
 
+    private static final System.Logger LOG = System.getLogger(DecodeScheduler.class.getName());
+
     private final BatchDecoder<S> decoder;
     private final int maxSequences;
     private final int contextLength;
@@ -243,9 +245,11 @@ public final class DecodeScheduler<S> implements AutoCloseable {
     // Everything below runs on the scheduler thread.
 
     private void run() {
+        List<Generation<S>> joiners = new ArrayList<>();
+        Throwable failure = null;
         try {
             while (true) {
-                List<Generation<S>> joiners = new ArrayList<>();
+                joiners.clear();
                 List<Runnable> pending = new ArrayList<>();
                 lock.lock();
                 try {
@@ -268,8 +272,12 @@ public final class DecodeScheduler<S> implements AutoCloseable {
                 joiners.forEach(this::prefill);
                 step();
             }
+        } catch (RuntimeException | Error e) {
+            // Decoder failures are each generation's own (prefill, step); this is a bug. No caller may hang on it.
+            failure = e;
+            LOG.log(System.Logger.Level.ERROR, "the decode scheduler failed; the model stops generating", e);
         } finally {
-            shutDown();
+            shutDown(joiners, failure);
         }
     }
 
@@ -385,15 +393,19 @@ public final class DecodeScheduler<S> implements AutoCloseable {
     }
 
     private void release(Generation<S> g) {
-        if (g.sequence != null) {
-            S sequence = g.sequence;
-            g.sequence = null;
-            decoder.release(sequence);
+        try {
+            if (g.sequence != null) {
+                S sequence = g.sequence;
+                g.sequence = null;
+                decoder.release(sequence);
+            }
+        } finally {
+            g.releasedByScheduler();
         }
-        g.releasedByScheduler();
     }
 
-    private void shutDown() {
+    /** Fails every generation still held (active, waiting, or taken from the queue when {@code cause} struck). */
+    private void shutDown(List<Generation<S>> inFlight, Throwable cause) {
         List<Generation<S>> left;
         List<Runnable> pending;
         lock.lock();
@@ -401,6 +413,7 @@ public final class DecodeScheduler<S> implements AutoCloseable {
             closed = true;
             left = new ArrayList<>(active);
             left.addAll(joining);
+            inFlight.stream().filter(g -> !left.contains(g)).forEach(left::add);
             active.clear();
             joining.clear();
             pending = new ArrayList<>(tasks);
@@ -408,9 +421,14 @@ public final class DecodeScheduler<S> implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        EngineException error = new EngineException("the model was unloaded while generating");
+        EngineException error = cause == null ? new EngineException("the model was unloaded while generating")
+                : new EngineException("the model failed and stopped generating: " + cause, cause);
         for (Generation<S> g : left) {
-            release(g);
+            try {
+                release(g);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "could not release a sequence of a stopped model", e);
+            }
             g.fail(error);
         }
         // The decoder is still open: tasks queued before the close run, so their callers do not hang.

@@ -354,6 +354,33 @@ class DecodeSchedulerTest {
     }
 
     @Test
+    void aBugInTheSchedulerFailsEveryCallerInsteadOfLeavingThemWaiting() throws Exception {
+        FakeDecoder model = new FakeDecoder(DecodeSchedulerTest::spread) {
+            @Override
+            public float[][] decode(List<Sequence> sequences, int[] tokens) {
+                // Logits the sampler cannot read: a broken engine, not a failing pass.
+                return new float[sequences.size()][];
+            }
+        };
+        DecodeScheduler<?> s = start(model, 4, 200);
+        List<Future<?>> callers = new ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        try {
+            for (int i = 0; i < 3; i++) {
+                int index = i;
+                callers.add(pool.submit(() -> s.generate(PROMPTS[index], 20, SamplingParams.greedy(), p -> true)));
+            }
+            for (Future<?> caller : callers) {
+                Exception e = assertThrows(Exception.class, () -> caller.get(10, TimeUnit.SECONDS));
+                assertTrue(e.getCause() instanceof EngineException, String.valueOf(e));
+            }
+            assertTrue(model.opened.stream().allMatch(q -> q.released));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void exclusiveWorkRunsOnTheSchedulerThread() {
         DecodeScheduler<?> s = start(FakeDecoder.counting(), 1, 100);
         assertEquals("llmlb-decode-test", s.exclusively(() -> Thread.currentThread().getName()));
