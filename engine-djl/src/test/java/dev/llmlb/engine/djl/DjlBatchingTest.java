@@ -211,6 +211,39 @@ class DjlBatchingTest {
     }
 
     @Test
+    void closingAModelWhileItGeneratesWaitsForThePassAndFailsTheCallers() throws Exception {
+        DjlModel other = (DjlModel) engine.load(TestModels.local(dir.resolve("tiny"), "Qwen2ForCausalLM"),
+                LoadOptions.cpu(2, 0).withParallelSequences(4));
+        CountDownLatch generating = new CountDownLatch(PROMPTS.length);
+        ExecutorService pool = Executors.newFixedThreadPool(PROMPTS.length);
+        try {
+            List<Future<GenerationResult>> callers = new ArrayList<>();
+            for (int i = 0; i < PROMPTS.length; i++) {
+                int index = i;
+                callers.add(pool.submit(() -> other.generate(new GenerationRequest(new Prompt.Text(PROMPTS[index]),
+                        10_000, SamplingParams.greedy()), piece -> {
+                            generating.countDown();
+                            return true;
+                        })));
+            }
+            assertTrue(generating.await(60, TimeUnit.SECONDS));
+            other.close();
+            for (Future<GenerationResult> caller : callers) {
+                try {
+                    GenerationResult result = caller.get(30, TimeUnit.SECONDS);
+                    assertTrue(result.finishReason() != GenerationResult.FinishReason.STOPPED_BY_SINK,
+                            result.toString());
+                } catch (java.util.concurrent.ExecutionException e) {
+                    assertTrue(e.getCause() instanceof dev.llmlb.api.engine.EngineException, String.valueOf(e));
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+            other.close();
+        }
+    }
+
+    @Test
     void aGenerationStoppedMidwayLeavesTheOthersUnchanged() throws Exception {
         List<Outcome> alone = new ArrayList<>();
         for (int i = 0; i < PROMPTS.length; i++) {

@@ -18,6 +18,7 @@ public abstract class HfLoadedModel implements LoadedModel {
     private final HfModelFolder folder;
     private final ModelInfo info;
     private final DecodeScheduler<?> scheduler;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     /**
      * @param name    names the scheduler thread, e.g. the model's id
@@ -73,8 +74,12 @@ public abstract class HfLoadedModel implements LoadedModel {
     /** Releases the engine's decoder; called after the scheduler has stopped, before the tokenizer closes. */
     protected abstract void closeDecoder();
 
+    /** Stops the scheduler (waiting for its running pass), then closes the decoder and the tokenizer. Idempotent. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         scheduler.close();
         closeDecoder();
         folder.close();

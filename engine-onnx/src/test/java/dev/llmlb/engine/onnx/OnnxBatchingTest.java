@@ -297,6 +297,41 @@ class OnnxBatchingTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"standard", "genai"})
+    void closingAModelWhileItGeneratesWaitsForThePassFailsTheCallersAndFreesEveryCache(String graph)
+            throws Exception {
+        OnnxModel model = (OnnxModel) engine.load(TestRepos.local(dir.resolve(graph)),
+                LoadOptions.cpu(2, 0).withParallelSequences(4));
+        CountDownLatch generating = new CountDownLatch(PROMPTS.length);
+        ExecutorService pool = Executors.newFixedThreadPool(PROMPTS.length);
+        try {
+            List<Future<GenerationResult>> callers = new ArrayList<>();
+            for (int i = 0; i < PROMPTS.length; i++) {
+                int index = i;
+                callers.add(pool.submit(() -> model.generate(new GenerationRequest(new Prompt.Text(PROMPTS[index]),
+                        10_000, SamplingParams.greedy()), piece -> {
+                            generating.countDown();
+                            return true;
+                        })));
+            }
+            assertTrue(generating.await(30, TimeUnit.SECONDS));
+            model.close();
+            assertEquals(0, model.decoder().openSequences());
+            for (Future<GenerationResult> caller : callers) {
+                try {
+                    GenerationResult result = caller.get(30, TimeUnit.SECONDS);
+                    assertTrue(result.finishReason() != GenerationResult.FinishReason.STOPPED_BY_SINK, result.toString());
+                } catch (java.util.concurrent.ExecutionException e) {
+                    assertTrue(e.getCause() instanceof dev.llmlb.api.engine.EngineException, String.valueOf(e));
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+            model.close();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"standard", "genai"})
     void aGenerationStoppedMidwayLeavesTheOthersUnchanged(String graph) throws Exception {
         LoadedModel model = models.get(graph);
         List<Outcome> alone = new ArrayList<>();
