@@ -61,7 +61,9 @@ class OnnxBatchingTest {
         TinyLlamaWeights weights = TinyLlamaWeights.generate(TinyLlamaConfig.tinyQwen2());
         new OnnxWriter(weights).externalData(true).writeRepo(dir.resolve("standard"));
         new OnnxWriter(weights).signature(OnnxWriter.Signature.onnxRuntimeGenAi()).writeRepo(dir.resolve("genai"));
-        for (String graph : List.of("standard", "genai")) {
+        new OnnxWriter(weights).signature(OnnxWriter.Signature.standard().withFloat16Cache(true))
+                .writeRepo(dir.resolve("fp16-cache"));
+        for (String graph : List.of("standard", "genai", "fp16-cache")) {
             models.put(graph, engine.load(TestRepos.local(dir.resolve(graph)),
                     LoadOptions.cpu(2, 0).withParallelSequences(4)));
         }
@@ -109,7 +111,7 @@ class OnnxBatchingTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"standard", "genai"})
+    @ValueSource(strings = {"standard", "genai", "fp16-cache"})
     void sequencesThatJoinAndLeaveABatchGetTheLogitsTheyGetAloneBitForBit(String graph) {
         OnnxDecoder decoder = decoder(graph);
         int steps = 20;
@@ -178,7 +180,7 @@ class OnnxBatchingTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"standard, 11", "genai, 11", "genai, 12", "genai, 13"})
+    @CsvSource({"standard, 11", "fp16-cache, 11", "genai, 11", "genai, 12", "genai, 13"})
     void anyPatternOfJoiningSkippingAndLeavingKeepsEveryLogitExact(String graph, long seed) {
         OnnxDecoder decoder = decoder(graph);
         java.util.Random random = new java.util.Random(seed);
