@@ -37,8 +37,12 @@ import java.util.function.Supplier;
  */
 public final class DecodeScheduler<S> implements AutoCloseable {
 
-    /** Tokens the scheduler may produce for a sequence before its sink has taken them. */
-    static final int WINDOW = 2;
+    /**
+     * Tokens the scheduler may produce for a sequence before its sink has taken them: enough that a caller's thread
+     * descheduled for a moment (2 cores, busy intra-op threads) does not drop its sequence from the next steps (for
+     * engine-onnx each change of a batch copies its caches), few enough that a client who left costs little.
+     */
+    static final int WINDOW = 4;
 
     private static final System.Logger LOG = System.getLogger(DecodeScheduler.class.getName());
 
