@@ -1,7 +1,8 @@
 /**
  * What the engines for HuggingFace transformers folders share: {@code tokenizer.json} through DJL's HuggingFace
  * tokenizers, the chat template of {@code tokenizer_config.json} through Jinjava, {@code config.json}, sampling,
- * incremental detokenization and the token loop. Engines depend on it and bundle it; it is not a plugin.
+ * incremental detokenization and the decode loop that batches generations ({@code DecodeScheduler}). Engines depend
+ * on it and bundle it; it is not a plugin.
  */
 module dev.llmlb.engine.hf {
     requires transitive dev.llmlb.api;

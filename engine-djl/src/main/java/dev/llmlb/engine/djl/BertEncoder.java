@@ -95,7 +95,7 @@ final class BertEncoder implements TokenEncoder {
     private record Weights(SafetensorsFiles files, String prefix, NDManager manager) {
 
         java.util.Optional<NDArray> optional(String name) {
-            return files.find(prefix + name).map(entry -> LlamaDecoder.tensor(manager, entry));
+            return files.find(prefix + name).map(entry -> LlamaWeights.tensor(manager, entry));
         }
 
         NDArray require(String name) {

@@ -42,6 +42,7 @@ final class DjlEngine implements InferenceEngine {
         }
     }
 
+    /** The weights widened to F32, plus one cache of the whole context per sequence. */
     @Override
     public Set<ModelInfo.Capability> capabilities(LocalModel model) {
         try {
@@ -59,7 +60,7 @@ final class DjlEngine implements InferenceEngine {
         }
         LlamaSpec spec = LlamaSpec.from(HfConfig.read(model.directory()));
         long weights = SafetensorsFiles.open(model.directory()).parameterCount() * Float.BYTES;
-        return weights + spec.kvCacheBytes(contextFor(spec, 0));
+        return weights + options.parallelSequences() * spec.kvCacheBytes(contextFor(spec, options.contextLength()));
     }
 
     int contextFor(LlamaSpec spec, int requested) {
@@ -81,18 +82,20 @@ final class DjlEngine implements InferenceEngine {
             Device device = pytorch.device(options.useAccelerator());
             pytorch.threads(options.threads());
             NDManager manager = pytorch.engine().newBaseManager(device);
+            int sequences = options.parallelSequences();
             LlamaDecoder decoder;
             try {
-                decoder = LlamaDecoder.load(files, spec, manager, context);
+                decoder = new LlamaDecoder(spec, manager, LlamaWeights.load(files, spec, manager), context, sequences);
             } catch (RuntimeException e) {
                 manager.close();
                 throw e;
             }
-            long memory = files.parameterCount() * Float.BYTES + spec.kvCacheBytes(context);
-            LOG.log(Level.INFO, "{0}: {1} with {2} parameters on {3}, context {4}, loaded in {5} ms", model.id(),
-                    spec.architecture(), files.parameterCount(), device, context,
-                    (System.nanoTime() - start) / 1_000_000);
-            return new DjlModel(folder, decoder, memory, device.isGpu() ? "cuda:" + device.getDeviceId() : "cpu");
+            long memory = files.parameterCount() * Float.BYTES + sequences * spec.kvCacheBytes(context);
+            LOG.log(Level.INFO, "{0}: {1} with {2} parameters on {3}, context {4} for each of {5} sequences, "
+                    + "loaded in {6} ms", model.id(), spec.architecture(), files.parameterCount(), device, context,
+                    sequences, (System.nanoTime() - start) / 1_000_000);
+            return new DjlModel(model.id(), folder, decoder, memory,
+                    device.isGpu() ? "cuda:" + device.getDeviceId() : "cpu");
         } catch (EngineException e) {
             folder.close();
             throw e;

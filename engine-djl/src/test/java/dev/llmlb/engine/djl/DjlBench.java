@@ -28,7 +28,8 @@ import java.util.stream.Stream;
 
 /**
  * Single-stream greedy generation speed of engine-djl against engine-llamacpp on the same generated ~100M-parameter
- * F32 model (GGUF for llama.cpp, safetensors for DJL), same prompt, same token count, same threads, in one JVM.
+ * F32 model (GGUF for llama.cpp, safetensors for DJL), same prompt, same token count, same threads, in one JVM, runs
+ * alternated between the engines.
  * Both engines are found through {@link ServiceLoader} on the class path, so neither plugin depends on the other;
  * {@code bench/djl-vs-llamacpp.sh} builds that class path.
  *
@@ -60,7 +61,7 @@ public final class DjlBench {
         }
     }
 
-    private static final int REPEATS = 3;
+    private static final int REPEATS = 5;
 
     public static void main(String[] args) throws Exception {
         Path work = Path.of(args.length > 0 ? args[0] : "target/bench").toAbsolutePath();
@@ -78,11 +79,22 @@ public final class DjlBench {
             System.out.printf(Locale.ROOT, "wrote %,d parameters as GGUF and safetensors (F32) in %.1f s%n",
                     weights.parameterCount(), (System.nanoTime() - start) / 1e9);
         }
-        // DJL first: java-llama.cpp leaves a native thread running after close, which would share the cores.
-        Runs djl = run("djl", local(repo, "safetensors", Map.of("architecture", "LlamaForCausalLM")), work, threads,
-                tokens);
-        Runs llama = run("llamacpp", local(gguf.getParent(), "gguf", Map.of("entry_file", "bench.gguf")), work,
-                threads, tokens);
+        // Both loaded, runs alternated (llama.cpp, DJL, llama.cpp, ...): on a shared machine both see the same
+        // weather, and the best of each shows the engine.
+        List<Loaded> engines = List.of(
+                load("llamacpp", local(gguf.getParent(), "gguf", Map.of("entry_file", "bench.gguf")), work, threads),
+                load("djl", local(repo, "safetensors", Map.of("architecture", "LlamaForCausalLM")), work, threads));
+        List<List<Run>> timed = List.of(new ArrayList<>(), new ArrayList<>());
+        for (Loaded engine : engines) {
+            generate(engine.model(), 16);
+        }
+        for (int i = 0; i < REPEATS; i++) {
+            for (int e = 0; e < engines.size(); e++) {
+                timed.get(e).add(generate(engines.get(e).name(), engines.get(e).model(), tokens));
+            }
+        }
+        Runs llama = new Runs(timed.get(0));
+        Runs djl = new Runs(timed.get(1));
         System.out.println();
         System.out.printf(Locale.ROOT, "model: TinyLlamaConfig.benchmark() %s, F32, threads %d, greedy, %d tokens%n",
                 config, threads, tokens);
@@ -106,23 +118,19 @@ public final class DjlBench {
         System.exit(0);
     }
 
-    private static Runs run(String name, LocalModel model, Path work, int threads, int tokens) throws IOException {
+    /** An engine with its model loaded. */
+    private record Loaded(String name, LoadedModel model) {
+    }
+
+    private static Loaded load(String name, LocalModel model, Path work, int threads) {
         InferenceEngineFactory factory = ServiceLoader.load(InferenceEngineFactory.class).stream()
                 .map(ServiceLoader.Provider::get).filter(f -> f.name().equals(name)).findFirst()
                 .orElseThrow(() -> new IllegalStateException("engine " + name + " is not on the class path"));
         InferenceEngine engine = factory.create(context(work));
         long loadStart = System.nanoTime();
-        try (LoadedModel loaded = engine.load(model, LoadOptions.cpu(threads, 0))) {
-            System.out.printf(Locale.ROOT, "%s: loaded in %.1f s%n", name, (System.nanoTime() - loadStart) / 1e9);
-            generate(loaded, 16);
-            List<Run> runs = new ArrayList<>();
-            for (int i = 0; i < REPEATS; i++) {
-                runs.add(generate(name, loaded, tokens));
-            }
-            return new Runs(runs);
-        } finally {
-            engine.close();
-        }
+        LoadedModel loaded = engine.load(model, LoadOptions.cpu(threads, 0));
+        System.out.printf(Locale.ROOT, "%s: loaded in %.1f s%n", name, (System.nanoTime() - loadStart) / 1e9);
+        return new Loaded(name, loaded);
     }
 
     private static void generate(LoadedModel model, int tokens) {

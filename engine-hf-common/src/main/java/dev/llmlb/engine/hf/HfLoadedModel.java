@@ -1,32 +1,49 @@
 package dev.llmlb.engine.hf;
 
+import dev.llmlb.api.engine.GenerationRequest;
+import dev.llmlb.api.engine.GenerationResult;
 import dev.llmlb.api.engine.LoadedModel;
 import dev.llmlb.api.engine.ModelInfo;
 import dev.llmlb.api.engine.Prompt;
+import dev.llmlb.api.engine.TokenSink;
 
 /**
- * What a loaded HuggingFace model is whatever runs its decoder: the folder's tokenizer and chat template, the
- * token loop and the model's info. An engine adds {@link #generate} (how it feeds its decoder) and closes its
- * decoder in {@link #closeDecoder()}.
+ * What a loaded HuggingFace decoder is whatever runs its forward pass: the folder's tokenizer and chat template, the
+ * model's info, and a {@link DecodeScheduler} that batches every generation through the engine's
+ * {@link BatchDecoder}, up to {@link ModelInfo#parallelSequences()} at once. An engine supplies the decoder and
+ * closes it in {@link #closeDecoder()}, which runs once the scheduler has stopped.
  */
 public abstract class HfLoadedModel implements LoadedModel {
 
     private final HfModelFolder folder;
-    private final DecoderLoop loop;
     private final ModelInfo info;
+    private final DecodeScheduler<?> scheduler;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
-    protected HfLoadedModel(HfModelFolder folder, ModelInfo info) {
+    /**
+     * @param name    names the scheduler thread, e.g. the model's id
+     * @param decoder the engine's forward pass; {@code info.contextLength()} positions per sequence and
+     *                {@code info.parallelSequences()} sequences at once
+     */
+    protected HfLoadedModel(String name, HfModelFolder folder, ModelInfo info, BatchDecoder<?> decoder) {
         this.folder = folder;
-        this.loop = folder.loop(info.contextLength());
         this.info = info;
+        this.scheduler = DecodeScheduler.start(name, decoder, info.parallelSequences(), info.contextLength(),
+                folder.eosTokenIds(), folder.tokenizer()::decode);
     }
 
     protected final HfModelFolder folder() {
         return folder;
     }
 
-    protected final DecoderLoop loop() {
-        return loop;
+    /** The model's scheduler, e.g. to run work on the decoder between steps. */
+    protected final DecodeScheduler<?> scheduler() {
+        return scheduler;
+    }
+
+    /** How the model's generations have been batched so far. */
+    public final DecodeScheduler.Stats batchStats() {
+        return scheduler.stats();
     }
 
     @Override
@@ -49,11 +66,21 @@ public abstract class HfLoadedModel implements LoadedModel {
         return folder.render(prompt);
     }
 
-    /** Releases the engine's decoder; the folder (tokenizer) is closed after it. */
+    @Override
+    public final GenerationResult generate(GenerationRequest request, TokenSink sink) {
+        return scheduler.generate(promptTokens(request.prompt()), request.maxTokens(), request.sampling(), sink);
+    }
+
+    /** Releases the engine's decoder; called after the scheduler has stopped, before the tokenizer closes. */
     protected abstract void closeDecoder();
 
+    /** Stops the scheduler (waiting for its running pass), then closes the decoder and the tokenizer. Idempotent. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        scheduler.close();
         closeDecoder();
         folder.close();
     }

@@ -9,7 +9,7 @@ import java.util.Set;
 
 /**
  * The text side of a HuggingFace model folder: its config, tokenizer and chat template, and how a {@link Prompt}
- * becomes token ids. An engine adds the forward pass and runs {@link #loop}.
+ * becomes token ids. An engine adds the forward pass, which {@link DecodeScheduler} runs.
  *
  * <p>Prompts become ids as engine-llamacpp makes them: chat messages are rendered with the model's template (ChatML
  * when it has none), raw text is taken as is, and the tokenizer's post-processor adds its special tokens (BOS for
@@ -76,14 +76,9 @@ public final class HfModelFolder implements AutoCloseable {
         return rendered;
     }
 
-    /** The ids of a prompt, special tokens included: what {@link DecoderLoop#run} takes. */
+    /** The ids of a prompt, special tokens included: what {@link DecodeScheduler#generate} takes. */
     public int[] promptTokens(Prompt prompt) {
         return tokenizer.encode(render(prompt));
-    }
-
-    /** A token loop over this model's end-of-sequence tokens and tokenizer, for a context of {@code contextLength}. */
-    public DecoderLoop loop(int contextLength) {
-        return new DecoderLoop(contextLength, eosTokenIds, tokenizer::decode);
     }
 
     @Override

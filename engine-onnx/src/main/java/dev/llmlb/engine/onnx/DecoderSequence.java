@@ -1,46 +1,27 @@
 package dev.llmlb.engine.onnx;
 
-import ai.onnxruntime.OnnxJavaType;
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OnnxTensorLike;
-import ai.onnxruntime.OnnxValue;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
-import ai.onnxruntime.TensorInfo;
 import dev.llmlb.api.engine.EngineException;
 
-import java.nio.ByteBuffer;
-import java.nio.FloatBuffer;
-import java.nio.IntBuffer;
-import java.nio.LongBuffer;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * One generation's state: the tokens fed so far and their KV cache. Each {@link #step} feeds new tokens with the
- * previous run's {@code present.*} outputs as {@code past_key_values.*}, so a token is never recomputed. The
- * previous run's outputs are released once the next run has consumed them; {@link #close} releases the last.
+ * cache of the previous run as {@code past_key_values.*}, so a token is never recomputed. The cache lives in the
+ * {@link KvBatch} of the last pass the sequence ran in, shared with the sequences that ran beside it
+ * ({@link OnnxDecoder#decode}); {@link #close} releases the sequence's share.
  *
- * <p>Not thread-safe: one thread at a time.
+ * <p>Runs under its decoder's lock: one pass of a decoder at a time.
  */
 public final class DecoderSequence implements AutoCloseable {
 
     private final OnnxDecoder decoder;
-    private final DecoderConfig config;
-    private final GraphSignature signature;
-    /** The outputs of the last run; its {@code present.*} tensors are the cache. Null before the first run. */
-    private OrtSession.Result cache;
+    private KvBatch batch;
     private int length;
     private boolean closed;
 
     DecoderSequence(OnnxDecoder decoder) {
         this.decoder = decoder;
-        this.config = decoder.config();
-        this.signature = decoder.signature();
     }
 
     /** Tokens fed so far: the positions the KV cache holds. */
@@ -61,8 +42,8 @@ public final class DecoderSequence implements AutoCloseable {
         int chunk = decoder.options().prefillChunk();
         float[] last = null;
         for (int from = 0; from < tokens.length; from += chunk) {
-            float[][] rows = run(Arrays.copyOfRange(tokens, from, Math.min(tokens.length, from + chunk)), false);
-            last = rows[0];
+            int[] part = Arrays.copyOfRange(tokens, from, Math.min(tokens.length, from + chunk));
+            last = decoder.run(List.of(this), part, part.length, false)[0];
         }
         return last;
     }
@@ -73,141 +54,55 @@ public final class DecoderSequence implements AutoCloseable {
      */
     public float[][] stepAllPositions(int... tokens) {
         requireTokens(tokens);
-        return run(tokens, true);
+        return decoder.run(List.of(this), tokens, tokens.length, true);
     }
 
-    private void requireTokens(int[] tokens) {
+    void requireTokens(int[] tokens) {
         if (closed) {
             throw new IllegalStateException("the sequence is closed");
         }
         if (tokens.length == 0) {
             throw new IllegalArgumentException("no tokens to feed");
         }
-        if ((long) length + tokens.length > config.contextLength()) {
+        if ((long) length + tokens.length > decoder.config().contextLength()) {
             throw new EngineException("the sequence would hold " + (length + tokens.length) + " tokens, more than "
-                    + "the model's context of " + config.contextLength());
+                    + "the model's context of " + decoder.config().contextLength());
         }
     }
 
-    private float[][] run(int[] tokens, boolean allRows) {
-        OrtEnvironment env = decoder.environment();
-        int total = length + tokens.length;
-        List<OnnxTensor> created = new ArrayList<>();
-        try {
-            Map<String, OnnxTensorLike> inputs = new HashMap<>();
-            long[] ids = new long[tokens.length];
-            long[] positions = new long[tokens.length];
-            for (int i = 0; i < tokens.length; i++) {
-                ids[i] = tokens[i];
-                positions[i] = length + i;
-            }
-            long[] mask = new long[total];
-            Arrays.fill(mask, 1);
-            inputs.put(GraphSignature.INPUT_IDS, track(created, ids(env, ids)));
-            inputs.put(GraphSignature.ATTENTION_MASK, track(created, ids(env, mask)));
-            if (signature.positionIds()) {
-                inputs.put(GraphSignature.POSITION_IDS, track(created, ids(env, positions)));
-            }
-            if (signature.useCacheBranch()) {
-                inputs.put(GraphSignature.USE_CACHE_BRANCH,
-                        track(created, OnnxTensor.createTensor(env, new boolean[] {cache != null})));
-            }
-            for (int l = 0; l < config.layers(); l++) {
-                inputs.put(GraphSignature.pastKey(l), past(env, GraphSignature.presentKey(l), created));
-                inputs.put(GraphSignature.pastValue(l), past(env, GraphSignature.presentValue(l), created));
-            }
-            OrtSession.Result result = decoder.session().run(inputs, decoder.outputNames());
-            float[][] logits;
-            try {
-                logits = logits(result, allRows);
-            } catch (RuntimeException | OrtException e) {
-                result.close();
-                throw e;
-            }
-            OrtSession.Result previous = cache;
-            cache = result;
-            length = total;
-            if (previous != null) {
-                previous.close();
-            }
-            return logits;
-        } catch (OrtException e) {
-            throw new EngineException("ONNX Runtime failed to run " + decoder.name() + ": " + e.getMessage(), e);
-        } finally {
-            created.forEach(OnnxTensor::close);
+    boolean closed() {
+        return closed;
+    }
+
+    KvBatch batch() {
+        return batch;
+    }
+
+    /** The sequence's cache is now row {@code next.members().indexOf(this)} of {@code next}, holding {@code length}. */
+    void moveTo(KvBatch next, int newLength) {
+        KvBatch previous = batch;
+        batch = next;
+        length = newLength;
+        if (previous != null && previous != next) {
+            previous.leave();
         }
     }
 
-    /** The cache input for one layer: the previous run's output, or an empty tensor before the first run. */
-    private OnnxTensorLike past(OrtEnvironment env, String presentName, List<OnnxTensor> created)
-            throws OrtException {
-        if (cache != null) {
-            return (OnnxTensorLike) cache.get(presentName).orElseThrow(
-                    () -> new EngineException(decoder.name() + " gave no " + presentName));
-        }
-        long[] empty = {1, config.kvHeads(), 0, config.headDim()};
-        OnnxTensor tensor = signature.kvType() == OnnxJavaType.FLOAT16
-                ? OnnxTensor.createTensor(env, ByteBuffer.allocateDirect(0), empty, OnnxJavaType.FLOAT16)
-                : OnnxTensor.createTensor(env, FloatBuffer.allocate(0), empty);
-        return track(created, tensor);
-    }
-
-    /** A {@code [1, n]} tensor of token ids, positions or mask values in the graph's integer type. */
-    private OnnxTensor ids(OrtEnvironment env, long[] values) throws OrtException {
-        long[] shape = {1, values.length};
-        if (signature.idType() == OnnxJavaType.INT32) {
-            int[] narrow = new int[values.length];
-            for (int i = 0; i < values.length; i++) {
-                narrow[i] = Math.toIntExact(values[i]);
-            }
-            return OnnxTensor.createTensor(env, IntBuffer.wrap(narrow), shape);
-        }
-        return OnnxTensor.createTensor(env, LongBuffer.wrap(values), shape);
-    }
-
-    private static OnnxTensor track(List<OnnxTensor> created, OnnxTensor tensor) {
-        created.add(tensor);
-        return tensor;
-    }
-
-    /** The last row of {@code logits [1, seq, vocab]}, or every row. */
-    private float[][] logits(OrtSession.Result result, boolean allRows) throws OrtException {
-        OnnxValue value = result.get(GraphSignature.LOGITS).orElseThrow(
-                () -> new EngineException(decoder.name() + " gave no logits"));
-        if (!(value instanceof OnnxTensor tensor)) {
-            throw new EngineException(decoder.name() + " gave logits that are not a tensor");
-        }
-        long[] shape = ((TensorInfo) tensor.getInfo()).getShape();
-        if (shape.length != 3) {
-            throw new EngineException(decoder.name() + " gave logits of shape " + Arrays.toString(shape)
-                    + ", expected [batch, sequence, vocab]");
-        }
-        int rows = (int) shape[1];
-        int vocab = (int) shape[2];
-        FloatBuffer data = tensor.getFloatBuffer();
-        if (data == null) {
-            throw new EngineException(decoder.name() + " gave logits of type " + tensor.getInfo()
-                    + ", expected float or float16");
-        }
-        int first = allRows ? 0 : rows - 1;
-        float[][] out = new float[rows - first][vocab];
-        for (int r = first; r < rows; r++) {
-            data.get(r * vocab, out[r - first]);
-        }
-        return out;
-    }
-
-    /** Releases the KV cache. Idempotent. */
+    /** Releases the sequence's share of its KV cache. Idempotent. */
     @Override
     public void close() {
+        decoder.release(this);
+    }
+
+    /** Called by the decoder, under its lock. */
+    void closeUnderLock() {
         if (closed) {
             return;
         }
         closed = true;
-        if (cache != null) {
-            cache.close();
-            cache = null;
+        if (batch != null) {
+            batch.leave();
+            batch = null;
         }
-        decoder.forget(this);
     }
 }

@@ -66,7 +66,7 @@ final class OnnxEngine implements InferenceEngine {
         }
     }
 
-    /** The graph and weight files, plus a float32 KV cache filled to the context the model would get. */
+    /** The graph and weight files, plus a float32 KV cache filled to the context for every sequence. */
     @Override
     public long estimateMemoryBytes(LocalModel model, LoadOptions options) {
         try {
@@ -74,7 +74,8 @@ final class OnnxEngine implements InferenceEngine {
                 return model.totalBytes();
             }
             DecoderConfig config = DecoderConfig.read(model.directory().resolve("config.json"));
-            return model.totalBytes() + kvCacheBytes(config, contextFor(config, 0));
+            return model.totalBytes()
+                    + options.parallelSequences() * kvCacheBytes(config, contextFor(config, options.contextLength()));
         } catch (EngineException e) {
             return model.totalBytes();
         }
@@ -115,11 +116,12 @@ final class OnnxEngine implements InferenceEngine {
                 LOG.log(Level.INFO, "{0}: this ONNX Runtime has no CUDA provider, so the model runs on the CPU "
                         + "(plugins/engine-onnx takes onnxruntime_gpu instead of onnxruntime for CUDA)", model.id());
             }
-            long memory = model.totalBytes() + kvCacheBytes(config, context);
-            LOG.log(Level.INFO, "{0}: ONNX decoder {1} ({2} layers) on {3}, context {4}, loaded in {5} ms",
-                    model.id(), decoder.name(), config.layers(), decoder.device(), context,
-                    (System.nanoTime() - start) / 1_000_000);
-            return new OnnxModel(folder, decoder, context, memory);
+            int sequences = loadOptions.parallelSequences();
+            long memory = model.totalBytes() + sequences * kvCacheBytes(config, context);
+            LOG.log(Level.INFO, "{0}: ONNX decoder {1} ({2} layers) on {3}, context {4}, {5} sequences at once "
+                    + "(batching {6}), loaded in {7} ms", model.id(), decoder.name(), config.layers(),
+                    decoder.device(), context, sequences, decoder.batching(), (System.nanoTime() - start) / 1_000_000);
+            return new OnnxModel(model.id(), folder, decoder, context, memory, sequences);
         } catch (EngineException e) {
             folder.close();
             throw e;

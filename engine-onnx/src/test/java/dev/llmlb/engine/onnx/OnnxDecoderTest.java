@@ -188,6 +188,18 @@ class OnnxDecoderTest {
         }
     }
 
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void aGroupQueryAttentionGraphMatchesTheReference(String name, TinyLlamaConfig config) {
+        TinyLlamaWeights variant = TinyLlamaWeights.generate(config);
+        Path model = write("gqa-" + name.replaceAll("[^a-z0-9]", ""), new OnnxWriter(variant)
+                .signature(OnnxWriter.Signature.onnxRuntimeGenAi()));
+        try (OnnxDecoder decoder = OnnxDecoder.open(model, OnnxOptions.cpu().withPrefillChunk(5))) {
+            assertFalse(decoder.signature().positionIds());
+            greedyAgainstReference(variant, decoder, 24);
+        }
+    }
+
     @Test
     void aHalfPrecisionKvCacheIsStartedAndFedBackInFloat16() {
         Path model = write("fp16-cache", new OnnxWriter(weights).signature(OnnxWriter.Signature.standard()

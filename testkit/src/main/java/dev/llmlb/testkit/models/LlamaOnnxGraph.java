@@ -5,6 +5,7 @@ import java.util.List;
 import static dev.llmlb.testkit.models.OnnxGraph.BOOL;
 import static dev.llmlb.testkit.models.OnnxGraph.FLOAT;
 import static dev.llmlb.testkit.models.OnnxGraph.FLOAT16;
+import static dev.llmlb.testkit.models.OnnxGraph.INT32;
 import static dev.llmlb.testkit.models.OnnxGraph.INT64;
 import static dev.llmlb.testkit.models.OnnxGraph.attr;
 import static dev.llmlb.testkit.models.OnnxGraph.ints;
@@ -15,6 +16,11 @@ import static dev.llmlb.testkit.models.OnnxGraph.ints;
  * grouped-query attention over the concatenated KV cache with an additive causal and padding mask built from
  * {@code attention_mask}, SwiGLU, final norm and output projection. Linear weights are stored as {@code [in, out]}
  * so each projection is one {@code MatMul}, as exporters do.
+ *
+ * <p>With {@link OnnxWriter.Signature#onnxRuntimeGenAi()}, attention is ONNX Runtime's {@code GroupQueryAttention}
+ * (rotary embedding inside it, cos and sin tables of half the head size) as ONNX Runtime GenAI's model builder writes
+ * it: {@code seqlens_k} is each sequence's mask sum minus one and {@code total_sequence_length} the mask's width, so
+ * a batch's caches are right-padded and every sequence attends over its own length.
  */
 final class LlamaOnnxGraph {
 
@@ -51,6 +57,9 @@ final class LlamaOnnxGraph {
             g.input("use_cache_branch", BOOL, 1L);
         }
 
+        if (signature.groupQueryAttention()) {
+            return finish(groupQueryDecoder());
+        }
         String seqLen = g.op("Shape", List.of("input_ids"), attr("start", 1), attr("end", 2));
         String total = g.op("Shape", List.of("attention_mask"), attr("start", 1), attr("end", 2));
         String past = g.op("Sub", List.of(total, seqLen));
@@ -69,12 +78,24 @@ final class LlamaOnnxGraph {
         String cos = g.op("Unsqueeze", List.of(g.op("Gather", List.of(tables[0], positions)), headAxis));
         String sin = g.op("Unsqueeze", List.of(g.op("Gather", List.of(tables[1], positions)), headAxis));
 
-        String x = g.op("Gather", List.of(g.weight("model.embed_tokens.weight",
-                dims(weights.vocabSize(), config.hiddenSize()), weights.tensor("model.embed_tokens.weight").data()),
-                "input_ids"));
+        String x = embed();
         for (int l = 0; l < config.layers(); l++) {
             x = layer(l, x, mask, cos, sin);
         }
+        return finish(x);
+    }
+
+    private String embed() {
+        return g.op("Gather", List.of(g.weight("model.embed_tokens.weight",
+                dims(weights.vocabSize(), config.hiddenSize()), weights.tensor("model.embed_tokens.weight").data()),
+                "input_ids"));
+    }
+
+    /** Final norm, output projection and the graph's outputs. */
+    private OnnxGraph finish(String x) {
+        int kvHeads = config.kvHeads();
+        int headDim = config.headDim();
+        int cacheType = signature.float16Cache() ? FLOAT16 : FLOAT;
         String normed = rmsNorm(x, "model.norm.weight");
         String projection = config.tiedEmbeddings()
                 ? g.op("Transpose", List.of("model.embed_tokens.weight"), ints("perm", 1, 0))
@@ -90,6 +111,43 @@ final class LlamaOnnxGraph {
             }
         }
         return g;
+    }
+
+    /** The blocks of a GroupQueryAttention graph, from the embeddings to the last block's output. */
+    private String groupQueryDecoder() {
+        String seqlensK = g.op("Cast", List.of(g.op("Sub", List.of(
+                g.op("ReduceSum", List.of("attention_mask", g.int64s(1)), attr("keepdims", 0)), g.int64(1)))),
+                attr("to", INT32));
+        String total = g.op("Cast", List.of(g.op("Gather", List.of(g.op("Shape", List.of("attention_mask")),
+                g.int64(1)))), attr("to", INT32));
+        int half = config.headDim() / 2;
+        int positions = config.contextLength();
+        float[] cos = new float[positions * half];
+        float[] sin = new float[positions * half];
+        for (int p = 0; p < positions; p++) {
+            for (int i = 0; i < half; i++) {
+                double theta = p * config.inverseFrequency(i);
+                cos[p * half + i] = (float) Math.cos(theta);
+                sin[p * half + i] = (float) Math.sin(theta);
+            }
+        }
+        String cosCache = g.weight("rotary.cos_cache", dims(positions, half), cos);
+        String sinCache = g.weight("rotary.sin_cache", dims(positions, half), sin);
+        String x = embed();
+        for (int l = 0; l < config.layers(); l++) {
+            String p = "model.layers." + l + ".";
+            String normed = rmsNorm(x, p + "input_layernorm.weight");
+            String attended = g.name("attention");
+            g.microsoftOp("GroupQueryAttention", List.of(projection(normed, p + "self_attn.q_proj"),
+                    projection(normed, p + "self_attn.k_proj"), projection(normed, p + "self_attn.v_proj"),
+                    "past_key_values." + l + ".key", "past_key_values." + l + ".value", seqlensK, total, cosCache,
+                    sinCache), List.of(attended, "present." + l + ".key", "present." + l + ".value"),
+                    attr("num_heads", config.heads()), attr("kv_num_heads", config.kvHeads()), attr("do_rotary", 1),
+                    attr("rotary_interleaved", 0));
+            x = g.op("Add", List.of(x, g.op("MatMul", List.of(attended, linear(p + "self_attn.o_proj.weight")))));
+            x = mlp(p, x);
+        }
+        return x;
     }
 
     /**
@@ -153,7 +211,11 @@ final class LlamaOnnxGraph {
         context = g.op("Transpose", List.of(context), ints("perm", 0, 2, 1, 3));
         context = g.op("Reshape", List.of(context, g.int64s(0, 0, config.hiddenSize())));
         x = g.op("Add", List.of(x, g.op("MatMul", List.of(context, linear(p + "self_attn.o_proj.weight")))));
+        return mlp(p, x);
+    }
 
+    /** The post-attention norm and SwiGLU block of layer prefix {@code p}, with its residual. */
+    private String mlp(String p, String x) {
         String n2 = rmsNorm(x, p + "post_attention_layernorm.weight");
         String gate = g.op("MatMul", List.of(n2, linear(p + "mlp.gate_proj.weight")));
         String up = g.op("MatMul", List.of(n2, linear(p + "mlp.up_proj.weight")));

@@ -19,12 +19,15 @@ import java.util.List;
 final class OnnxGraph {
 
     static final int FLOAT = 1;
+    static final int INT32 = 6;
     static final int INT64 = 7;
     static final int BOOL = 9;
     static final int FLOAT16 = 10;
 
     static final int IR_VERSION = 8;
     static final int OPSET = 17;
+    /** ONNX Runtime's contrib operators, such as GroupQueryAttention. */
+    static final String MICROSOFT = "com.microsoft";
 
     private static final int EXTERNAL_ALIGNMENT = 4096;
 
@@ -45,6 +48,7 @@ final class OnnxGraph {
     private static final int NODE_NAME = 3;
     private static final int NODE_OP_TYPE = 4;
     private static final int NODE_ATTRIBUTE = 5;
+    private static final int NODE_DOMAIN = 7;
     private static final int ATTR_NAME = 1;
     private static final int ATTR_F = 2;
     private static final int ATTR_I = 3;
@@ -95,6 +99,7 @@ final class OnnxGraph {
     private final List<ProtoMessage> inputs = new ArrayList<>();
     private final List<ProtoMessage> outputs = new ArrayList<>();
     private int counter;
+    private boolean usesMicrosoftOps;
 
     static Attr attr(String name, long value) {
         return new IntAttr(name, value);
@@ -117,16 +122,34 @@ final class OnnxGraph {
 
     /** Adds a node whose one output has a chosen name (a graph output, for example). */
     String op(String opType, List<String> in, String out, Attr... attrs) {
+        node("", opType, in, List.of(out), attrs);
+        return out;
+    }
+
+    /** Adds a node of ONNX Runtime's {@value #MICROSOFT} domain with the outputs named. */
+    void microsoftOp(String opType, List<String> in, List<String> out, Attr... attrs) {
+        usesMicrosoftOps = true;
+        node(MICROSOFT, opType, in, out, attrs);
+    }
+
+    /** A fresh name for an intermediate value. */
+    String name(String prefix) {
+        return prefix + "_" + (++counter);
+    }
+
+    private void node(String domain, String opType, List<String> in, List<String> out, Attr... attrs) {
         ProtoMessage node = new ProtoMessage();
         in.forEach(name -> node.string(NODE_INPUT, name));
-        node.string(NODE_OUTPUT, out);
+        out.forEach(name -> node.string(NODE_OUTPUT, name));
         node.string(NODE_NAME, "node_" + (++counter));
         node.string(NODE_OP_TYPE, opType);
         for (Attr a : attrs) {
             node.message(NODE_ATTRIBUTE, attribute(a));
         }
+        if (!domain.isEmpty()) {
+            node.string(NODE_DOMAIN, domain);
+        }
         nodes.add(node);
-        return out;
     }
 
     private static ProtoMessage attribute(Attr a) {
@@ -244,6 +267,10 @@ final class OnnxGraph {
                     .message(MODEL_GRAPH, graph)
                     .message(MODEL_OPSET_IMPORT, new ProtoMessage().string(OPSET_DOMAIN, "")
                             .varint(OPSET_VERSION, OPSET));
+            if (usesMicrosoftOps) {
+                model.message(MODEL_OPSET_IMPORT, new ProtoMessage().string(OPSET_DOMAIN, MICROSOFT)
+                        .varint(OPSET_VERSION, 1));
+            }
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(modelFile), 1 << 20)) {
                 model.writeTo(out);
             }

@@ -19,37 +19,55 @@ import java.nio.file.Path;
 public final class OnnxWriter {
 
     /**
-     * Which of the optional parts of the export signature the graph has.
+     * Which of the optional parts of the export signature the graph has, and how it computes attention.
      *
-     * @param positionIds    a {@code position_ids} input; without it the graph numbers positions from the mask
-     * @param pastKeyValues  the KV cache inputs and {@code present.*} outputs; without them the graph recomputes
-     *                       every step, as exports made with {@code --no-past} do
-     * @param useCacheBranch a {@code use_cache_branch} bool input, as Optimum's merged decoders take
-     * @param float16Cache   the KV cache inputs and outputs in float16, as half-precision exports have them (the
-     *                       graph computes in float32 and casts at its edges)
+     * @param positionIds         a {@code position_ids} input; without it the graph numbers positions from the mask
+     * @param pastKeyValues       the KV cache inputs and {@code present.*} outputs; without them the graph recomputes
+     *                            every step, as exports made with {@code --no-past} do
+     * @param useCacheBranch      a {@code use_cache_branch} bool input, as Optimum's merged decoders take
+     * @param float16Cache        the KV cache inputs and outputs in float16, as half-precision exports have them (the
+     *                            graph computes in float32 and casts at its edges)
+     * @param groupQueryAttention attention (rotary embedding included) in ONNX Runtime's {@code GroupQueryAttention}
+     *                            operator, as ONNX Runtime GenAI's model builder writes decoders: each sequence of a
+     *                            batch attends over its own length, caches right-padded, positions from the mask
      */
     public record Signature(boolean positionIds, boolean pastKeyValues, boolean useCacheBranch,
-                            boolean float16Cache) {
+                            boolean float16Cache, boolean groupQueryAttention) {
+
+        public Signature {
+            if (groupQueryAttention && (positionIds || !pastKeyValues || useCacheBranch || float16Cache)) {
+                throw new IllegalArgumentException("a GroupQueryAttention graph takes a float32 cache and no "
+                        + "position_ids or use_cache_branch");
+            }
+        }
 
         /** What {@code optimum-cli export onnx --task text-generation-with-past} writes for Llama. */
         public static Signature standard() {
-            return new Signature(true, true, false, false);
+            return new Signature(true, true, false, false, false);
+        }
+
+        /**
+         * What ONNX Runtime GenAI's model builder writes for Llama on CPU in float32: {@code input_ids},
+         * {@code attention_mask} and the cache in, {@code GroupQueryAttention} with rotary embeddings inside.
+         */
+        public static Signature onnxRuntimeGenAi() {
+            return new Signature(false, true, false, false, true);
         }
 
         public Signature withPositionIds(boolean present) {
-            return new Signature(present, pastKeyValues, useCacheBranch, float16Cache);
+            return new Signature(present, pastKeyValues, useCacheBranch, float16Cache, groupQueryAttention);
         }
 
         public Signature withPastKeyValues(boolean present) {
-            return new Signature(positionIds, present, useCacheBranch, float16Cache);
+            return new Signature(positionIds, present, useCacheBranch, float16Cache, groupQueryAttention);
         }
 
         public Signature withUseCacheBranch(boolean present) {
-            return new Signature(positionIds, pastKeyValues, present, float16Cache);
+            return new Signature(positionIds, pastKeyValues, present, float16Cache, groupQueryAttention);
         }
 
         public Signature withFloat16Cache(boolean half) {
-            return new Signature(positionIds, pastKeyValues, useCacheBranch, half);
+            return new Signature(positionIds, pastKeyValues, useCacheBranch, half, groupQueryAttention);
         }
     }
 
