@@ -10,7 +10,7 @@ import dev.llmlb.host.NodeParts;
 import dev.llmlb.host.config.ConfigException;
 import dev.llmlb.host.config.NodeConfig;
 import dev.llmlb.host.failure.FailureException;
-import dev.llmlb.host.http.Json;
+import dev.llmlb.host.json.Json;
 import dev.llmlb.host.models.ModelStatus;
 import dev.llmlb.host.resolve.FetchException;
 import dev.llmlb.host.resolve.FetchListener;

@@ -6,6 +6,7 @@ import dev.llmlb.api.ModelSpec;
 import dev.llmlb.host.catalog.Catalog;
 import dev.llmlb.host.failure.Failure;
 import dev.llmlb.host.failure.FailureException;
+import dev.llmlb.host.json.Json;
 import dev.llmlb.host.models.ModelLifecycle;
 import dev.llmlb.host.models.ModelStatus;
 import dev.llmlb.host.plugins.PluginRegistry;
