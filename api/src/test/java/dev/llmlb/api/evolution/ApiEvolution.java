@@ -15,7 +15,9 @@ import java.util.stream.Collectors;
  *   <li>removing or changing anything (a method's signature, a record's components, what a sealed type permits,
  *       a constant's value) takes a new major version;</li>
  *   <li>a new abstract method in an existing type takes a new major version too, since plugins implement the
- *       api's interfaces (add a default method instead);</li>
+ *       api's interfaces (add a default method instead); so does a new constant in an existing enum, since a
+ *       plugin's exhaustive {@code switch} over it fails on a value it was not compiled with (a sealed type's new
+ *       subtype is already a change of the type's line);</li>
  *   <li>adding anything else (types, default or static methods, constructors, constants) takes a new minor
  *       version;</li>
  *   <li>a surface is recorded for one version, so whenever the version changes the baseline is recorded again.</li>
@@ -72,6 +74,9 @@ final class ApiEvolution {
         Set<String> newAbstract = added.stream().filter(line -> kindOf(line).equals(ApiSurface.METHOD)
                         && declarationOf(line).matches("(\\S+ )*abstract .*") && recordedTypes.contains(typeOf(line)))
                 .collect(Collectors.toCollection(TreeSet::new));
+        Set<String> newConstants = added.stream().filter(line -> kindOf(line).equals(ApiSurface.ENUM_CONSTANT)
+                        && recordedTypes.contains(typeOf(line)))
+                .collect(Collectors.toCollection(TreeSet::new));
         boolean newMajor = currentVersion.major() > recordedVersion.major();
         if (!newMajor && !removed.isEmpty()) {
             problems.add("removed or changed without a new major version (" + recordedVersion + " -> "
@@ -81,6 +86,10 @@ final class ApiEvolution {
         if (!newMajor && !newAbstract.isEmpty()) {
             problems.add("abstract methods added to existing types without a new major version; plugins that "
                     + "implement these types lack them (add default methods instead):" + list(newAbstract));
+        }
+        if (!newMajor && !newConstants.isEmpty()) {
+            problems.add("constants added to existing enums without a new major version; a plugin's exhaustive "
+                    + "switch over the enum fails on them:" + list(newConstants));
         }
         boolean newMinor = newMajor || currentVersion.minor() > recordedVersion.minor();
         if (!newMinor && !added.isEmpty()) {

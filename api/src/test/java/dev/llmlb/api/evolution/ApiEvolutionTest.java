@@ -67,6 +67,19 @@ class ApiEvolutionTest {
     }
 
     @Test
+    void aNewConstantInAnExistingEnumNeedsANewMajorVersion() {
+        String placement = "a.Placement | type | public enum a.Placement";
+        String cpu = "a.Placement | enum constant | CPU";
+        Set<String> recorded = Set.of(placement, cpu);
+        List<String> problems = ApiEvolution.problems(recorded, v("1.0.0"),
+                Set.of(placement, cpu, "a.Placement | enum constant | NPU"), v("1.1.0"));
+        assertEquals(1, problems.size(), problems.toString());
+        assertTrue(problems.get(0).startsWith("constants added to existing enums"), problems.get(0));
+        assertEquals(List.of(), ApiEvolution.problems(recorded, v("1.0.0"),
+                Set.of(placement, cpu, "a.Placement | enum constant | NPU"), v("2.0.0")));
+    }
+
+    @Test
     void theVersionNeverGoesBackAndEveryNewVersionIsRecorded() {
         assertTrue(step(V1, "1.2.0", "1.1.0").get(0).contains("older than the recorded 1.2.0"));
         assertTrue(ApiEvolution.needsRecording(v("1.0.0"), v("1.0.1")));

@@ -30,6 +30,7 @@ final class ApiSurface {
 
     static final String TYPE = "type";
     static final String METHOD = "method";
+    static final String ENUM_CONSTANT = "enum constant";
 
     private ApiSurface() {
     }
@@ -110,7 +111,9 @@ final class ApiSurface {
             }
         }
         for (Field f : type.getDeclaredFields()) {
-            if (exposed(f, extendable)) {
+            if (f.isEnumConstant()) {
+                lines.add(name + " | " + ENUM_CONSTANT + " | " + f.getName());
+            } else if (exposed(f, extendable)) {
                 lines.add(name + " | field | " + f.toGenericString() + constantValue(f));
             }
         }
