@@ -23,7 +23,8 @@ import java.util.stream.Stream;
 
 /**
  * The sources and engines this node found: first on the module path, then one isolated layer per subfolder of the
- * plugin folder. A plugin that fails is recorded with its folder and reason and the node goes on without it.
+ * plugin folder. A plugin that fails is recorded with its folder and reason and the node goes on without it; so is
+ * one built for an api this node cannot offer ({@link ApiCompatibility}), before any of its classes load.
  */
 public final class PluginRegistry implements AutoCloseable {
 
