@@ -1,7 +1,7 @@
 package dev.llmlb.host.resolve;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.llmlb.host.http.Json;
+import dev.llmlb.host.json.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
