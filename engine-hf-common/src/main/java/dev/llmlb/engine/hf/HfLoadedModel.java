@@ -1,11 +1,15 @@
 package dev.llmlb.engine.hf;
 
+import dev.llmlb.api.engine.EngineException;
 import dev.llmlb.api.engine.GenerationRequest;
 import dev.llmlb.api.engine.GenerationResult;
 import dev.llmlb.api.engine.LoadedModel;
 import dev.llmlb.api.engine.ModelInfo;
 import dev.llmlb.api.engine.Prompt;
 import dev.llmlb.api.engine.TokenSink;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
 
 /**
  * What a loaded HuggingFace decoder is whatever runs its forward pass: the folder's tokenizer and chat template, the
@@ -18,7 +22,12 @@ public abstract class HfLoadedModel implements LoadedModel {
     private final HfModelFolder folder;
     private final ModelInfo info;
     private final DecodeScheduler<?> scheduler;
-    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    /**
+     * Held shared by every caller while it uses the model (its tokenizer runs on the caller's thread), and for good by
+     * {@link #close()} before the tokenizer's native memory is freed.
+     */
+    private final ReentrantReadWriteLock users = new ReentrantReadWriteLock();
 
     /**
      * @param name    names the scheduler thread, e.g. the model's id
@@ -53,7 +62,25 @@ public abstract class HfLoadedModel implements LoadedModel {
 
     @Override
     public final int countPromptTokens(Prompt prompt) {
-        return folder.promptTokens(prompt).length;
+        return whileOpen(() -> folder.promptTokens(prompt).length);
+    }
+
+    /**
+     * Runs {@code work} while the model stays open: {@link #close()} waits for it, and it fails with an
+     * {@link EngineException} once the model is closed.
+     */
+    protected final <T> T whileOpen(Supplier<T> work) {
+        if (!users.readLock().tryLock()) {
+            throw new EngineException("the model is closed");
+        }
+        try {
+            if (closed.get()) {
+                throw new EngineException("the model is closed");
+            }
+            return work.get();
+        } finally {
+            users.readLock().unlock();
+        }
     }
 
     /** The ids of {@code prompt}, special tokens included. */
@@ -68,19 +95,24 @@ public abstract class HfLoadedModel implements LoadedModel {
 
     @Override
     public final GenerationResult generate(GenerationRequest request, TokenSink sink) {
-        return scheduler.generate(promptTokens(request.prompt()), request.maxTokens(), request.sampling(), sink);
+        return whileOpen(() -> scheduler.generate(promptTokens(request.prompt()), request.maxTokens(),
+                request.sampling(), sink));
     }
 
     /** Releases the engine's decoder; called after the scheduler has stopped, before the tokenizer closes. */
     protected abstract void closeDecoder();
 
-    /** Stops the scheduler (waiting for its running pass), then closes the decoder and the tokenizer. Idempotent. */
+    /**
+     * Stops the scheduler (waiting for its running pass, failing the generations), waits for every caller to leave
+     * (they detokenize on their own threads), then closes the decoder and the tokenizer. Idempotent.
+     */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
         scheduler.close();
+        users.writeLock().lock();
         closeDecoder();
         folder.close();
     }
