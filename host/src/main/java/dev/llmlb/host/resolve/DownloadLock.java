@@ -263,11 +263,14 @@ public final class DownloadLock implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        // A download stopped by an interrupt (a node shutting down) still removes its lock: the channels used here
+        // would be closed by the pending interrupt, so it is set aside until the file is gone.
+        boolean interrupted = Thread.interrupted();
         heartbeat.interrupt();
         try {
-            heartbeat.join();
+            heartbeat.join(GUARD_WAIT.toMillis());
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            interrupted = true;
         }
         try {
             Optional<FileLocks.Held> held = takeGuard(guard, GUARD_WAIT, timing);
@@ -279,10 +282,13 @@ public final class DownloadLock implements AutoCloseable {
                 }
             }
         } catch (IOException e) {
-            LOG.log(Level.WARNING, "Cannot remove the lock file {0}: {1}", file, e.getMessage());
+            LOG.log(Level.WARNING, "Cannot remove the lock file {0}: {1}", file, e.toString());
         } finally {
             if (live != null) {
                 live.close();
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
     }
@@ -310,8 +316,14 @@ public final class DownloadLock implements AutoCloseable {
         if (held.isPresent()) {
             // Stamped through the locked channel: setting the time by path would open and close another descriptor
             // of the file, and closing any descriptor drops this process's POSIX locks on it.
-            FileChannel channel = held.get().channel();
-            channel.write(ByteBuffer.wrap(Instant.now().toString().getBytes(StandardCharsets.US_ASCII)), 0);
+            try {
+                FileChannel channel = held.get().channel();
+                channel.write(ByteBuffer.wrap(Instant.now().toString().getBytes(StandardCharsets.US_ASCII)), 0);
+            } catch (IOException | RuntimeException e) {
+                // An interrupt closes the channel; the lock must not stay counted as held by this JVM.
+                held.get().close();
+                throw e;
+            }
         }
         return held;
     }

@@ -48,6 +48,23 @@ class DownloadLockTest {
     }
 
     @Test
+    void aDownloadStoppedByAnInterruptStillFreesItsLockForTheNextHolder() throws Exception {
+        // A node shutting down interrupts its downloads; the lock they close must not stay taken in this JVM.
+        DownloadLock held = acquire().orElseThrow();
+        Thread stopped = new Thread(() -> {
+            Thread.currentThread().interrupt();
+            held.close();
+        });
+        stopped.start();
+        stopped.join();
+        assertFalse(Files.exists(DownloadLock.fileOf(locks, "m")), "closing removes the lock file");
+        try (DownloadLock next = DownloadLock.tryAcquire(locks, "m", new DownloadLock.Timing(Duration.ofMinutes(1),
+                Duration.ofMinutes(10)), json).orElseThrow()) {
+            assertTrue(next.commit(() -> { }), "the guard is free again");
+        }
+    }
+
+    @Test
     void aFreshLockNamingADeadPidOnThisHostNameIsNotTakenOver() throws Exception {
         // Containers often share one host name: a PID that is dead here may be alive in a neighbour.
         long dead = deadPid();
