@@ -12,6 +12,9 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Creates native llama.cpp models and keeps the ones the host unloaded, to hand them out again.
@@ -22,6 +25,8 @@ import java.util.Map;
  * therefore frees nothing, and loading the same file again would take the memory a second time. A model the host
  * unloads is parked here instead and reused when the same file is loaded with the same options, so unload/reload
  * cycles (idle timeout, LRU) do not grow the process. Parked models are closed when the engine closes.
+ *
+ * <p>It also owns the threads that read generated tokens from the native models ({@link NativeStream}).
  */
 final class NativeModels implements AutoCloseable {
 
@@ -30,23 +35,36 @@ final class NativeModels implements AutoCloseable {
     /**
      * What makes two native models interchangeable: the same file contents (path, size, modification time) and the
      * same options.
+     *
+     * @param contextLength tokens of context per sequence
+     * @param sequences     llama.cpp slots: sequences decoded together
      */
-    record Key(Path file, long size, long modified, int contextLength, int threads, int gpuLayers,
-               boolean embedding, boolean poolLastToken) {
+    record Key(Path file, long size, long modified, int contextLength, int sequences, int threads, int gpuLayers,
+               KvCacheType kvCache, boolean flashAttention, boolean embedding, boolean poolLastToken) {
+    }
+
+    /** A native model and its slots (with what their KV cache holds), which travel with it when it is parked. */
+    record NativeModel(LlamaModel llama, SequenceSlots slots) {
     }
 
     private final boolean nativeLog;
-    private final KvCacheType kvCache;
     private final Map<Key, Deque<NativeModel>> parked = new HashMap<>();
+    private final ExecutorService pumps;
     private boolean closed;
 
-    NativeModels(boolean nativeLog, KvCacheType kvCache) {
+    NativeModels(boolean nativeLog) {
         this.nativeLog = nativeLog;
-        this.kvCache = kvCache;
+        AtomicInteger count = new AtomicInteger();
+        this.pumps = Executors.newCachedThreadPool(task -> {
+            Thread t = new Thread(task, "llamacpp-stream-" + count.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
     }
 
-    /** A native model and what its KV cache holds, which travels with it when it is parked and reused. */
-    record NativeModel(LlamaModel llama, PromptCache cache) {
+    /** The threads that read generated tokens, one per running generation. */
+    ExecutorService pumps() {
+        return pumps;
     }
 
     /** A parked model for {@code key}, or a newly loaded one. */
@@ -61,10 +79,10 @@ final class NativeModels implements AutoCloseable {
                 return free.pop();
             }
         }
-        return new NativeModel(load(key), new PromptCache());
+        return new NativeModel(load(key), new SequenceSlots(key.sequences()));
     }
 
-    /** Takes back a model the host is done with. */
+    /** Takes back a model the host is done with; every generation on it has returned. */
     void release(Key key, NativeModel model) {
         synchronized (this) {
             if (!closed) {
@@ -83,17 +101,22 @@ final class NativeModels implements AutoCloseable {
     private LlamaModel load(Key key) {
         ModelParameters params = new ModelParameters()
                 .setModel(key.file().toString())
-                .setCtxSize(key.contextLength())
+                // llama.cpp gives each slot an equal share of the context.
+                .setCtxSize(key.contextLength() * key.sequences())
                 .setThreads(key.threads())
                 .setThreadsBatch(key.threads())
-                .setParallel(1)
+                .setParallel(key.sequences())
+                .enableContBatching()
                 // Never drop context silently: generations are capped to fit (see LlamaCppModel).
                 .disableContextShift();
         if (!nativeLog) {
             params.disableLog();
         }
-        if (kvCache != KvCacheType.F16) {
-            params.setCacheTypeK(kvCache.nativeType).setCacheTypeV(kvCache.nativeType);
+        if (key.kvCache() != KvCacheType.F16) {
+            params.setCacheTypeK(key.kvCache().nativeType).setCacheTypeV(key.kvCache().nativeType);
+        }
+        if (key.flashAttention()) {
+            params.enableFlashAttn();
         }
         if (key.gpuLayers() != 0) {
             params.setGpuLayers(key.gpuLayers() < 0 ? 999 : key.gpuLayers());
@@ -126,5 +149,6 @@ final class NativeModels implements AutoCloseable {
             parked.clear();
         }
         toClose.forEach(m -> m.llama().close());
+        pumps.shutdown();
     }
 }
