@@ -6,6 +6,7 @@ import dev.llmlb.api.engine.EmbeddingResult;
 import dev.llmlb.api.engine.EngineException;
 import dev.llmlb.api.engine.GenerationRequest;
 import dev.llmlb.api.engine.GenerationResult;
+import dev.llmlb.api.engine.InvalidInputException;
 import dev.llmlb.api.engine.LoadedModel;
 import dev.llmlb.api.engine.ModelInfo;
 import dev.llmlb.api.engine.Prompt;
@@ -104,8 +105,8 @@ final class LlamaCppModel implements LoadedModel {
         int[] prompt = prompts.tokens(request.prompt());
         int context = info.contextLength();
         if (prompt.length == 0) {
-            throw new EngineException("the prompt is empty, and model " + id + " adds no start token: nothing to "
-                    + "continue");
+            throw new InvalidInputException("prompt", "The prompt is empty, and model " + id + " adds no start "
+                    + "token: there is nothing to continue. Send at least one character.");
         }
         if (prompt.length + 1 > context) {
             throw new ContextLengthExceededException(prompt.length, context);
@@ -139,9 +140,9 @@ final class LlamaCppModel implements LoadedModel {
     private EmbeddingResult embedAll(List<String> inputs) {
         int total = 0;
         for (String input : inputs) {
-            int tokens = prompts.tokens(input).length;
-            if (tokens == 0) {
-                throw new IllegalArgumentException("cannot embed an empty input");
+            int tokens = prompts.tokens(input, "input").length;
+            if (input.isEmpty() || tokens == 0) {
+                throw new InvalidInputException("input", "Cannot embed an empty input.");
             }
             if (tokens > info.contextLength()) {
                 throw new ContextLengthExceededException(tokens, info.contextLength());
