@@ -55,6 +55,11 @@ final class PromptCache {
         return common;
     }
 
+    /** How many prompt tokens the cache holds (0 when empty or unknown). */
+    synchronized int cachedPromptLength() {
+        return lastPrompt == null ? 0 : lastPrompt.length;
+    }
+
     /**
      * Records a request that ran: with the cache reused, it now holds the prompt and at most {@code generated}
      * tokens after it; without, it is empty.
