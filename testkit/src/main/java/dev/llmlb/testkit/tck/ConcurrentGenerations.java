@@ -14,19 +14,20 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Runs generations on one loaded model from several threads at once, as the host does with up to
- * {@code parallelSequences} requests, and records what each one gave.
+ * {@code parallelSequences} requests, and records what each one gave. Used by {@link InferenceEngineContract}, and
+ * by engines' own tests of the same property on other models.
  */
-final class ConcurrentGenerations {
+public final class ConcurrentGenerations {
 
     /** How long a set of concurrent generations on a small test model may take before the engine counts as stuck. */
     private static final long TIMEOUT_SECONDS = 120;
 
     /** What one generation handed its sink, and how it ended. */
-    record Generation(List<String> pieces, GenerationResult result) {
+    public record Generation(List<String> pieces, GenerationResult result) {
     }
 
     /** How the generations start. */
-    enum Start {
+    public enum Start {
         /** All at the same moment. */
         TOGETHER,
         /** Each once the one before has produced two tokens (or ended): prompts join sequences mid-way. */
@@ -37,7 +38,7 @@ final class ConcurrentGenerations {
     }
 
     /** One generation, nothing beside it. */
-    static Generation alone(LoadedModel model, GenerationRequest request) {
+    public static Generation alone(LoadedModel model, GenerationRequest request) {
         List<String> pieces = new ArrayList<>();
         GenerationResult result = model.generate(request, pieces::add);
         return new Generation(pieces, result);
@@ -47,7 +48,7 @@ final class ConcurrentGenerations {
      * All {@code requests} at once, one thread each; the sink of request {@code i} asks to stop after
      * {@code stopAfter[i]} tokens (0 for never). Fails when they do not all end within two minutes.
      */
-    static List<Generation> together(LoadedModel model, List<GenerationRequest> requests, int[] stopAfter,
+    public static List<Generation> together(LoadedModel model, List<GenerationRequest> requests, int[] stopAfter,
                                      Start start) throws Exception {
         int n = requests.size();
         CountDownLatch[] mayStart = new CountDownLatch[n];
