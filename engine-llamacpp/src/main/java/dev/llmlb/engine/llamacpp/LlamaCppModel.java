@@ -19,10 +19,10 @@ import java.util.List;
  * A GGUF model loaded in llama.cpp.
  *
  * <p>Generation runs on llama.cpp's slots, {@code parallelSequences} at once, decoded together (continuous
- * batching); each call takes a slot of its own ({@link SequenceSlots}) and reads its tokens through a
- * {@link NativeStream}. A generation never runs past its sequence's context: it gets at most
- * {@code context - promptTokens} tokens, and a prompt that leaves no room for one token is refused before anything
- * runs.
+ * batching); each call takes a slot of its own ({@link SequenceSlots}) and takes its tokens from a
+ * {@link NativeStream}, filled by the model's one reader ({@link NativeResults}). A generation never runs past its
+ * sequence's context: it gets at most {@code context - promptTokens} tokens, and a prompt that leaves no room for one
+ * token is refused before anything runs.
  *
  * <p>Closing while generations run is safe: new calls are refused at once, and the native model goes back to the
  * engine when the last running call has returned.
@@ -42,6 +42,7 @@ final class LlamaCppModel implements LoadedModel {
     private final PromptTokens prompts;
     private final ModelInfo info;
     private NativeModels.NativeModel embedder;
+    private final Object embeddingTurn = new Object();
     private boolean closed;
     private int running;
 
@@ -113,9 +114,8 @@ final class LlamaCppModel implements LoadedModel {
         }
         int budget = Math.min(request.maxTokens(), context - prompt.length);
         SequenceSlots.Lease slot = llama.slots().acquire(prompt, request.sampling());
-        try (NativeStream stream = NativeStream.start(llama.llama(),
-                LlamaRequests.completion(prompt, budget, request.sampling(), slot.reuse(), slot.id()),
-                natives.pumps())) {
+        try (NativeStream stream = llama.results().start(
+                LlamaRequests.completion(prompt, budget, request.sampling(), slot.reuse(), slot.id()), slot.id())) {
             GenerationLoop.Outcome outcome = GenerationLoop.run(stream, stream::stop, budget, prompt.length, sink);
             slot.cache().record(prompt, slot.reuse(), outcome.tokensAtMost());
             return outcome.result();
@@ -151,13 +151,17 @@ final class LlamaCppModel implements LoadedModel {
         }
         LlamaModel embedding = embedder().llama();
         List<float[]> vectors = new ArrayList<>(inputs.size());
-        try {
-            for (String input : inputs) {
-                vectors.add(embedding.embed(input));
+        // One caller at a time: the embedding instance has one slot, and a second caller waiting on the native
+        // result queue would spin (see NativeResults).
+        synchronized (embeddingTurn) {
+            try {
+                for (String input : inputs) {
+                    vectors.add(embedding.embed(input));
+                }
+            } catch (RuntimeException e) {
+                NativeErrors.rethrowIfNotNative(e);
+                throw new EngineException("llama.cpp failed to embed with " + id + ": " + e.getMessage(), e);
             }
-        } catch (RuntimeException e) {
-            NativeErrors.rethrowIfNotNative(e);
-            throw new EngineException("llama.cpp failed to embed with " + id + ": " + e.getMessage(), e);
         }
         return new EmbeddingResult(vectors, total);
     }

@@ -12,8 +12,6 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -26,7 +24,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * unloads is parked here instead and reused when the same file is loaded with the same options, so unload/reload
  * cycles (idle timeout, LRU) do not grow the process. Parked models are closed when the engine closes.
  *
- * <p>It also owns the threads that read generated tokens from the native models ({@link NativeStream}).
+ * <p>Each native model comes with its slots and the thread that reads its outputs ({@link NativeResults}). Its batch
+ * holds a whole context's worth of tokens, so that any prompt is read in one decoding step, with the tokens of the
+ * other running sequences (NativeResults relies on it); llama.cpp still computes in micro-batches of 512.
  */
 final class NativeModels implements AutoCloseable {
 
@@ -43,28 +43,20 @@ final class NativeModels implements AutoCloseable {
                KvCacheType kvCache, boolean flashAttention, boolean embedding, boolean poolLastToken) {
     }
 
-    /** A native model and its slots (with what their KV cache holds), which travel with it when it is parked. */
-    record NativeModel(LlamaModel llama, SequenceSlots slots) {
+    /**
+     * A native model, its slots (with what their KV cache holds) and its output reader, which travel with it when it
+     * is parked.
+     */
+    record NativeModel(LlamaModel llama, SequenceSlots slots, NativeResults results) {
     }
 
     private final boolean nativeLog;
     private final Map<Key, Deque<NativeModel>> parked = new HashMap<>();
-    private final ExecutorService pumps;
+    private final AtomicInteger loaded = new AtomicInteger();
     private boolean closed;
 
     NativeModels(boolean nativeLog) {
         this.nativeLog = nativeLog;
-        AtomicInteger count = new AtomicInteger();
-        this.pumps = Executors.newCachedThreadPool(task -> {
-            Thread t = new Thread(task, "llamacpp-stream-" + count.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-    }
-
-    /** The threads that read generated tokens, one per running generation. */
-    ExecutorService pumps() {
-        return pumps;
     }
 
     /** A parked model for {@code key}, or a newly loaded one. */
@@ -79,7 +71,9 @@ final class NativeModels implements AutoCloseable {
                 return free.pop();
             }
         }
-        return new NativeModel(load(key), new SequenceSlots(key.sequences()));
+        LlamaModel llama = load(key);
+        return new NativeModel(llama, new SequenceSlots(key.sequences()),
+                new NativeResults(llama, loaded.incrementAndGet() + "-" + key.file().getFileName()));
     }
 
     /** Takes back a model the host is done with; every generation on it has returned. */
@@ -90,6 +84,11 @@ final class NativeModels implements AutoCloseable {
                 return;
             }
         }
+        close(model);
+    }
+
+    private static void close(NativeModel model) {
+        model.results().close();
         model.llama().close();
     }
 
@@ -107,6 +106,7 @@ final class NativeModels implements AutoCloseable {
                 .setThreadsBatch(key.threads())
                 .setParallel(key.sequences())
                 .enableContBatching()
+                .setBatchSize(key.contextLength() * key.sequences())
                 // Never drop context silently: generations are capped to fit (see LlamaCppModel).
                 .disableContextShift();
         if (!nativeLog) {
@@ -148,7 +148,6 @@ final class NativeModels implements AutoCloseable {
             parked.values().forEach(toClose::addAll);
             parked.clear();
         }
-        toClose.forEach(m -> m.llama().close());
-        pumps.shutdown();
+        toClose.forEach(NativeModels::close);
     }
 }

@@ -1,34 +1,22 @@
 package dev.llmlb.engine.llamacpp;
 
-import de.kherud.llama.InferenceParameters;
 import de.kherud.llama.LlamaIterator;
-import de.kherud.llama.LlamaModel;
 import de.kherud.llama.LlamaOutput;
 import dev.llmlb.api.engine.EngineException;
 
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 
 /**
- * The text pieces a native completion task streams, read from llama.cpp by a thread of its own (a pump) and handed to
- * the caller in order. The task's last output is a summary (in streaming mode its text is empty), which is not a
- * piece: the iteration ends there.
+ * The text pieces of one native completion task, as {@link NativeResults} reads them, for the caller to take in
+ * order. The task's last output is a summary (in streaming mode its text is empty), which is not a piece: the
+ * iteration ends there.
  *
- * <p>Why a thread per task: java-llama.cpp reads a task's outputs from the native result queue, and a reader whose
- * output is not there yet spins instead of sleeping whenever the queue holds another task's output (b4916's
- * {@code server_response::recv} waits for "the queue is not empty"). With several sequences on one model, a caller
- * that is slow to come back (a client that reads slowly) would leave its outputs in the queue and make every other
- * reader spin on a core. The pump comes back at once, so the queue only holds an output for the moment it takes its
- * reader to wake.
- *
- * <p>{@link #stop()} cancels the task when its next output arrives (within one decoding step), from the pump, and
- * waits for the pump to end: cancelling from another thread would leave the pump waiting for an output that never
- * comes. Once {@code stop} or {@link #close()} returned, nothing touches the native model for this task any more.
+ * <p>{@link #stop()} asks the reader to cancel the task (within one decoding step) and waits until it did, or until
+ * the task ended; after {@code stop} or {@link #close()}, nothing touches the native model for this task any more.
  */
 final class NativeStream implements Iterator<String>, AutoCloseable {
 
@@ -41,44 +29,71 @@ final class NativeStream implements Iterator<String>, AutoCloseable {
     }
 
     private final LlamaIterator task;
+    private final int slot;
+    /** Whether the last text was not plain ASCII: the next token may end inside a character. Reader side only. */
+    private boolean mayHoldBack;
     private final BlockingQueue<Object> outputs = new LinkedBlockingQueue<>();
-    private final Future<?> pump;
+    private final CountDownLatch done = new CountDownLatch(1);
     private volatile boolean stopRequested;
     private String ahead;
     private boolean ended;
 
-    private NativeStream(LlamaIterator task, ExecutorService pumps) {
+    NativeStream(LlamaIterator task, int slot) {
         this.task = task;
-        this.pump = pumps.submit(this::pump);
+        this.slot = slot;
     }
 
-    /** Submits a completion task (llama.cpp refuses a bad request here, on the caller's thread) and starts reading. */
-    static NativeStream start(LlamaModel llama, InferenceParameters parameters, ExecutorService pumps) {
-        if (pumps.isShutdown()) {
-            throw new EngineException("the llamacpp engine is closed");
-        }
-        return new NativeStream(llama.generate(parameters).iterator(), pumps);
+    /** The llama.cpp slot the task runs on. */
+    int slot() {
+        return slot;
     }
 
-    private void pump() {
+    /** Reader side: whether llama.cpp may send nothing for this task in a step (see {@link NativeResults}). */
+    boolean mayHoldBack() {
+        return mayHoldBack;
+    }
+
+    /**
+     * Reader side: waits for the task's next output and hands it over; false once the task has ended (its last
+     * output or a failure).
+     */
+    boolean readOne() {
         try {
-            while (task.hasNext()) {
-                if (stopRequested) {
-                    task.cancel();
-                    return;
-                }
-                LlamaOutput output = task.next();
-                if (stopRequested && task.hasNext()) {
-                    task.cancel();
-                    return;
-                }
-                outputs.add(new Output(output.text, !task.hasNext()));
+            LlamaOutput output = task.next();
+            boolean last = !task.hasNext();
+            if (!last && stopRequested) {
+                cancelAndEnd();
+                return false;
             }
+            mayHoldBack = !output.text.chars().allMatch(c -> c < 0x80);
+            outputs.add(new Output(output.text, last));
+            if (last) {
+                end();
+            }
+            return !last;
         } catch (RuntimeException | Error e) {
             outputs.add(new Failure(e));
-        } finally {
-            outputs.add(END);
+            end();
+            return false;
         }
+    }
+
+    /** Reader side: cancels the native task and ends the stream. */
+    void cancelAndEnd() {
+        try {
+            task.cancel();
+        } finally {
+            end();
+        }
+    }
+
+    boolean stopRequested() {
+        return stopRequested;
+    }
+
+    private void end() {
+        outputs.add(END);
+        done.countDown();
     }
 
     @Override
@@ -122,18 +137,16 @@ final class NativeStream implements Iterator<String>, AutoCloseable {
         }
     }
 
-    /** Cancels the native task unless it already ended, and waits until the pump is done with it. */
+    /** Cancels the native task unless it already ended, and waits until the reader is done with it. */
     void stop() {
         stopRequested = true;
         boolean interrupted = false;
         while (true) {
             try {
-                pump.get();
+                done.await();
                 break;
             } catch (InterruptedException e) {
                 interrupted = true;
-            } catch (ExecutionException e) {
-                break; // the pump catches everything; nothing to add
             }
         }
         if (interrupted) {
