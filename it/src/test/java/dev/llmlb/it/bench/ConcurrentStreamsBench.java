@@ -106,11 +106,13 @@ public final class ConcurrentStreamsBench {
                     // Alternated, best of each: on a shared machine the load comes and goes.
                     for (int n : streams) {
                         for (int r = 0; r < rounds; r++, round++) {
+                            String line = String.format("%s, %d streams, round %d:", name, n, r + 1);
                             if (raw != null && name.equals("llamacpp")) {
-                                best(rawBest, StreamLoad.run(n, round, raw));
+                                line += progress("java-llama", best(rawBest, StreamLoad.run(n, round, raw)));
                             }
-                            best(directBest, direct.run(n, round));
-                            best(httpBest, StreamLoad.run(n, round, http));
+                            line += progress("direct", best(directBest, direct.run(n, round)));
+                            line += progress("HTTP", best(httpBest, StreamLoad.run(n, round, http)));
+                            System.out.println(line);
                         }
                     }
                     report.addAll(table(name, rawBest.isEmpty() ? null : rawBest, directBest, httpBest));
@@ -154,8 +156,14 @@ public final class ConcurrentStreamsBench {
         return Files.size(folder.resolve("gguf/model.gguf"));
     }
 
-    private static void best(Map<Integer, StreamLoad.Result> best, StreamLoad.Result result) {
+    /** Keeps the better of the results for a stream count; returns {@code result}. */
+    private static StreamLoad.Result best(Map<Integer, StreamLoad.Result> best, StreamLoad.Result result) {
         best.merge(result.streams(), result, (a, b) -> a.tokensPerSecond() >= b.tokensPerSecond() ? a : b);
+        return result;
+    }
+
+    private static String progress(String path, StreamLoad.Result result) {
+        return String.format(" %s %.1f tokens/s", path, result.tokensPerSecond());
     }
 
     /** java-llama.cpp alone: {@code parallel} slots, continuous batching, llama.cpp's defaults otherwise. */
@@ -261,8 +269,9 @@ public final class ConcurrentStreamsBench {
         List<String> rows = new ArrayList<>();
         rows.add("");
         rows.add(engine + " (tokens/s, all streams together)");
-        rows.add(String.format("%8s %12s %12s %10s %12s %12s %12s%s", "streams", "direct", "HTTP", "HTTP/1st",
-                "direct/1st", "HTTP/direct", raw == null ? "" : "java-llama", raw == null ? "" : "  HTTP/java-llama"));
+        rows.add(String.format("%8s %12s %12s %10s %12s %12s%s", "streams", "direct", "HTTP", "HTTP/1st",
+                "direct/1st", "HTTP/direct", raw == null ? "" : String.format(" %12s %17s", "java-llama",
+                        "HTTP/java-llama")));
         double httpOne = http.values().iterator().next().tokensPerSecond();
         double directOne = direct.values().iterator().next().tokensPerSecond();
         for (int n : http.keySet()) {
