@@ -27,8 +27,8 @@ import java.util.List;
  * round, in slot order. A slot sends nothing in a step when its token ends inside a UTF-8 character; waiting for it
  * then, with later slots' outputs queued, would spin through the next whole step. So tasks whose last text was not
  * plain ASCII come last in a round: when the reader waits for them, the step's other outputs are taken and the queue
- * is empty. A new task's first output comes in the step that reads its prompt (the batch is large enough for any
- * prompt, see {@link NativeModels}); it joins at the next round.
+ * is empty. A new task joins at the next round, last as well: its prompt is read in one step (the batch is large
+ * enough for any prompt, see {@link NativeModels}), but that may be the step after the others' next tokens.
  *
  * <p>Only this thread cancels tasks: a task cancelled from elsewhere while the reader waits for it would leave the
  * reader waiting for ever. A stopped task is cancelled when the reader gets to it, within one decoding step.

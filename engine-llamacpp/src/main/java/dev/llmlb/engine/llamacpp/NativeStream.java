@@ -30,8 +30,12 @@ final class NativeStream implements Iterator<String>, AutoCloseable {
 
     private final LlamaIterator task;
     private final int slot;
-    /** Whether the last text was not plain ASCII: the next token may end inside a character. Reader side only. */
-    private boolean mayHoldBack;
+    /**
+     * Whether llama.cpp may send nothing for this task in a step: until its first output (its prompt may be read in
+     * a later step than the others' tokens) and while its text is not plain ASCII (the next token may end inside a
+     * character). Reader side only.
+     */
+    private boolean mayHoldBack = true;
     private final BlockingQueue<Object> outputs = new LinkedBlockingQueue<>();
     private final CountDownLatch done = new CountDownLatch(1);
     private volatile boolean stopRequested;
