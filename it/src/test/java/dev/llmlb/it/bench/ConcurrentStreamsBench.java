@@ -50,8 +50,18 @@ public final class ConcurrentStreamsBench {
     private ConcurrentStreamsBench() {
     }
 
-    public static void main(String[] args) throws Exception {
-        Map<String, String> options = options(args);
+    public static void main(String[] args) {
+        int status = 1;
+        try {
+            run(options(args));
+            status = 0;
+        } catch (Exception | Error e) {
+            e.printStackTrace();
+        }
+        System.exit(status); // java-llama.cpp's native threads would keep the JVM alive
+    }
+
+    private static void run(Map<String, String> options) throws Exception {
         int hidden = Integer.parseInt(options.getOrDefault("hidden", "1024"));
         int layers = Integer.parseInt(options.getOrDefault("layers", "8"));
         int ffn = Integer.parseInt(options.getOrDefault("ffn", "2816"));
@@ -124,7 +134,6 @@ public final class ConcurrentStreamsBench {
         report.forEach(System.out::println);
         System.out.println("goals: HTTP >= 0.95 x direct at every stream count; llamacpp >= 1.5x one stream at 4 "
                 + "streams (~400 MB model); onnx and djl >= 1.3x at 4");
-        System.exit(0); // java-llama.cpp's native thread would keep the JVM alive
     }
 
     private static Map<String, String> options(String[] args) {
