@@ -19,10 +19,13 @@ import java.util.OptionalInt;
  *                      the bundled Linux and Windows natives are CPU-only
  * @param nativeLog     let llama.cpp write its own log to stderr ({@code LLMLB_LLAMACPP_NATIVE_LOG=true}); off by
  *                      default because it bypasses the node's logging and prints several lines per request
- * @param kvCache       the KV cache type ({@code LLMLB_LLAMACPP_KV_CACHE_TYPE}: f16, the default, f32 or bf16)
+ * @param kvCache       the KV cache type ({@code LLMLB_LLAMACPP_KV_CACHE_TYPE}: f16, f32 or bf16); empty for
+ *                      {@code auto}, the default (see {@link KvCacheType#resolve})
+ * @param flashAttention whether llama.cpp uses flash attention ({@code LLMLB_LLAMACPP_FLASH_ATTENTION}: true or
+ *                      false); empty for {@code auto}, the default (see {@link FlashAttention})
  */
 record EngineSettings(int maxContext, OptionalInt gpuLayers, Optional<Path> libraryPath, boolean nativeLog,
-                      KvCacheType kvCache) {
+                      Optional<KvCacheType> kvCache, Optional<Boolean> flashAttention) {
 
     static final int DEFAULT_MAX_CONTEXT = 4096;
 
@@ -40,9 +43,11 @@ record EngineSettings(int maxContext, OptionalInt gpuLayers, Optional<Path> libr
         Optional<Path> lib = context.setting("LLMLB_LLAMACPP_LIB_PATH").filter(v -> !v.isBlank()).map(Path::of);
         boolean nativeLog = context.setting("LLMLB_LLAMACPP_NATIVE_LOG")
                 .map(v -> parseBoolean("LLMLB_LLAMACPP_NATIVE_LOG", v)).orElse(false);
-        KvCacheType kvCache = context.setting("LLMLB_LLAMACPP_KV_CACHE_TYPE").filter(v -> !v.isBlank())
-                .map(KvCacheType::parse).orElse(KvCacheType.F16);
-        return new EngineSettings(maxContext, gpuLayers, lib, nativeLog, kvCache);
+        Optional<KvCacheType> kvCache = context.setting("LLMLB_LLAMACPP_KV_CACHE_TYPE").flatMap(KvCacheType::parse);
+        Optional<Boolean> flashAttention = context.setting("LLMLB_LLAMACPP_FLASH_ATTENTION")
+                .filter(v -> !v.isBlank() && !v.trim().equalsIgnoreCase("auto"))
+                .map(v -> parseBoolean("LLMLB_LLAMACPP_FLASH_ATTENTION", v));
+        return new EngineSettings(maxContext, gpuLayers, lib, nativeLog, kvCache, flashAttention);
     }
 
     private static int parseInt(String key, String value) {

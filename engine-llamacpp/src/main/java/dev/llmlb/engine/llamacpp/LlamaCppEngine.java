@@ -32,7 +32,7 @@ final class LlamaCppEngine implements InferenceEngine {
 
     LlamaCppEngine(EngineSettings settings) {
         this.settings = settings;
-        this.natives = new NativeModels(settings.nativeLog(), settings.kvCache());
+        this.natives = new NativeModels(settings.nativeLog());
         LlamaRequests.check();
     }
 
@@ -52,11 +52,13 @@ final class LlamaCppEngine implements InferenceEngine {
         return Set.of(ModelInfo.Capability.GENERATE, ModelInfo.Capability.EMBED);
     }
 
+    /** The model's files and the KV cache of every sequence (the embedding instance, made on demand, aside). */
     @Override
     public long estimateMemoryBytes(LocalModel model, LoadOptions options) {
         try {
             GgufMetadata meta = inspect(model);
-            return model.totalBytes() + kvCacheBytes(meta, contextLength(meta, 0));
+            return model.totalBytes() + kvCacheBytes(meta, contextLength(meta, options.contextLength()),
+                    options.parallelSequences(), kvCacheType(meta));
         } catch (EngineException e) {
             return model.totalBytes();
         }
@@ -89,21 +91,26 @@ final class LlamaCppEngine implements InferenceEngine {
         } catch (IOException e) {
             throw new EngineException("cannot read " + file + ": " + e.getMessage(), e);
         }
-        NativeModels.Key key = new NativeModels.Key(file, size, modified, context, options.threads(), gpuLayers,
-                false, false);
-        NativeModels.Key embeddingKey = new NativeModels.Key(file, size, modified, context, options.threads(),
-                gpuLayers, true, meta.poolingType().isEmpty());
+        int sequences = options.parallelSequences();
+        KvCacheType kvCache = kvCacheType(meta);
+        boolean flashAttention = FlashAttention.use(settings.flashAttention(), sequences, kvCache);
+        NativeModels.Key key = new NativeModels.Key(file, size, modified, context, sequences, options.threads(),
+                gpuLayers, kvCache, flashAttention, false, false);
+        NativeModels.Key embeddingKey = new NativeModels.Key(file, size, modified, context, 1, options.threads(),
+                gpuLayers, kvCache, false, true, meta.poolingType().isEmpty());
         long started = System.nanoTime();
         NativeModels.NativeModel llama = natives.acquire(key);
         OptionalInt bos = meta.bosTokenId().isPresent()
                 ? OptionalInt.of((int) meta.bosTokenId().getAsLong()) : OptionalInt.empty();
         PromptTokens prompts = new PromptTokens(llama.llama(), meta.addsBos(), bos);
         ModelInfo info = new ModelInfo(context, Set.of(ModelInfo.Capability.GENERATE, ModelInfo.Capability.EMBED),
-                model.totalBytes() + kvCacheBytes(meta, context), device, 1);
-        LOG.log(System.Logger.Level.INFO, String.format("llamacpp: %s ready on %s%s: context %d tokens, %d threads, "
-                        + "chat template %s (%d ms)", model.id(), device,
-                gpuLayers != 0 ? " (" + (gpuLayers < 0 ? "all" : gpuLayers) + " layers offloaded)" : "", context,
-                options.threads(), meta.chatTemplate().isPresent() ? "from the model" : "ChatML (model has none)",
+                model.totalBytes() + kvCacheBytes(meta, context, sequences, kvCache), device, sequences);
+        LOG.log(System.Logger.Level.INFO, String.format("llamacpp: %s ready on %s%s: %d sequences of %d tokens, "
+                        + "%s KV cache%s, %d threads, chat template %s (%d ms)", model.id(), device,
+                gpuLayers != 0 ? " (" + (gpuLayers < 0 ? "all" : gpuLayers) + " layers offloaded)" : "", sequences,
+                context, kvCache.name().toLowerCase(java.util.Locale.ROOT),
+                flashAttention ? ", flash attention" : "", options.threads(),
+                meta.chatTemplate().isPresent() ? "from the model" : "ChatML (model has none)",
                 (System.nanoTime() - started) / 1_000_000));
         return new LlamaCppModel(model.id(), natives, key, embeddingKey, llama, prompts, info);
     }
@@ -132,14 +139,19 @@ final class LlamaCppEngine implements InferenceEngine {
         return (int) Math.min(wanted, Integer.MAX_VALUE);
     }
 
-    /** Keys and values of every layer for {@code context} tokens. */
-    long kvCacheBytes(GgufMetadata meta, int context) {
+    /** The KV cache type for a model: the setting, else by its weights (see {@link KvCacheType#resolve}). */
+    KvCacheType kvCacheType(GgufMetadata meta) {
+        return KvCacheType.resolve(settings.kvCache(), meta.allF32());
+    }
+
+    /** Keys and values of every layer for {@code sequences} sequences of {@code context} tokens. */
+    static long kvCacheBytes(GgufMetadata meta, int context, int sequences, KvCacheType type) {
         if (meta.kvHeadsOverLayers().isEmpty() || meta.keyLength().isEmpty() || meta.valueLength().isEmpty()) {
             return 0;
         }
         long perToken = meta.kvHeadsOverLayers().getAsLong()
                 * (meta.keyLength().getAsLong() + meta.valueLength().getAsLong());
-        return perToken * context * settings.kvCache().bytesPerValue;
+        return perToken * context * sequences * type.bytesPerValue;
     }
 
     /** Reads and checks the entry file's metadata; the message says what is wrong. */

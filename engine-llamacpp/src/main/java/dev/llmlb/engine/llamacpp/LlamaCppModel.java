@@ -21,9 +21,14 @@ import java.util.List;
 /**
  * A GGUF model loaded in llama.cpp.
  *
- * <p>Generation runs on the native model's single sequence slot, one at a time ({@code parallelSequences} 1). A
- * generation never runs past the context: it gets at most {@code context - promptTokens} tokens, and a prompt that
- * leaves no room for one token is refused before anything runs.
+ * <p>Generation runs on llama.cpp's slots, {@code parallelSequences} at once, decoded together (continuous
+ * batching); each call takes a slot of its own ({@link SequenceSlots}) and takes its tokens from a
+ * {@link NativeStream}, filled by the model's one reader ({@link NativeResults}). A generation never runs past its
+ * sequence's context: it gets at most {@code context - promptTokens} tokens, and a prompt that leaves no room for one
+ * token is refused before anything runs.
+ *
+ * <p>Closing while generations run is safe: new calls are refused at once, and the native model goes back to the
+ * engine when the last running call has returned.
  *
  * <p>Embeddings need a second native instance (llama.cpp computes embeddings only in a context created for them); it
  * is loaded on the first {@link #embed} call, shares the memory-mapped weights, and adds its own KV cache and
@@ -40,7 +45,9 @@ final class LlamaCppModel implements LoadedModel {
     private final PromptTokens prompts;
     private final ModelInfo info;
     private NativeModels.NativeModel embedder;
+    private final Object embeddingTurn = new Object();
     private boolean closed;
+    private int running;
 
     LlamaCppModel(String id, NativeModels natives, NativeModels.Key key, NativeModels.Key embeddingKey,
                   NativeModels.NativeModel llama, PromptTokens prompts, ModelInfo info) {
@@ -60,47 +67,66 @@ final class LlamaCppModel implements LoadedModel {
 
     @Override
     public int countPromptTokens(Prompt prompt) {
-        checkOpen();
-        return prompts.tokens(prompt).length;
+        enter();
+        try {
+            return prompts.tokens(prompt).length;
+        } finally {
+            exit();
+        }
     }
 
     /** The token ids llama.cpp evaluates for a prompt. */
     int[] promptTokens(Prompt prompt) {
-        checkOpen();
-        return prompts.tokens(prompt);
+        enter();
+        try {
+            return prompts.tokens(prompt);
+        } finally {
+            exit();
+        }
     }
 
     /** The text a prompt becomes before tokenization (a chat after the template), for logs and tests. */
     String formattedPrompt(Prompt prompt) {
-        checkOpen();
-        return prompts.text(prompt);
+        enter();
+        try {
+            return prompts.text(prompt);
+        } finally {
+            exit();
+        }
     }
 
     @Override
     public GenerationResult generate(GenerationRequest request, TokenSink sink) {
-        checkOpen();
+        enter();
+        try {
+            return generateOnASlot(request, sink);
+        } finally {
+            exit();
+        }
+    }
+
+    private GenerationResult generateOnASlot(GenerationRequest request, TokenSink sink) {
         int[] prompt = prompts.tokens(request.prompt());
         int context = info.contextLength();
         if (prompt.length == 0) {
-            throw new EngineException("the prompt is empty, and model " + id + " adds no start token: nothing to "
-                    + "continue");
+            throw new InvalidInputException("prompt", "The prompt is empty, and model " + id + " adds no start "
+                    + "token: there is nothing to continue. Send at least one character.");
         }
         if (prompt.length + 1 > context) {
             throw new ContextLengthExceededException(prompt.length, context);
         }
         int budget = Math.min(request.maxTokens(), context - prompt.length);
-        PromptCache cache = llama.cache();
-        boolean reuse = cache.mayReuse(prompt, request.sampling());
-        cache.forget(); // until this request has run
-        try {
-            StreamedPieces pieces = new StreamedPieces(llama.llama().generate(
-                    LlamaRequests.completion(prompt, budget, request.sampling(), reuse)).iterator());
-            GenerationLoop.Outcome outcome = GenerationLoop.run(pieces, pieces::cancel, budget, prompt.length, sink);
-            cache.record(prompt, reuse, outcome.tokensAtMost());
+        SequenceSlots.Lease slot = llama.slots().acquire(prompt, request.sampling());
+        try (NativeStream stream = llama.results().start(
+                LlamaRequests.completion(prompt, budget, request.sampling(), slot.reuse(), slot.id()), slot.id())) {
+            GenerationLoop.Outcome outcome = GenerationLoop.run(stream, stream::stop, budget, prompt.length, sink);
+            slot.cache().record(prompt, slot.reuse(), outcome.tokensAtMost());
             return outcome.result();
         } catch (RuntimeException e) {
             NativeErrors.rethrowIfNotNative(e);
             throw new EngineException("llama.cpp failed to generate with " + id + ": " + e.getMessage(), e);
+        } finally {
+            llama.slots().release(slot);
         }
     }
 
@@ -110,7 +136,15 @@ final class LlamaCppModel implements LoadedModel {
      */
     @Override
     public EmbeddingResult embed(EmbeddingRequest request) {
-        checkOpen();
+        enter();
+        try {
+            return embedAll(request);
+        } finally {
+            exit();
+        }
+    }
+
+    private EmbeddingResult embedAll(EmbeddingRequest request) {
         List<String> texts = new ArrayList<>(request.inputs().size());
         int total = 0;
         for (int i = 0; i < request.inputs().size(); i++) {
@@ -119,7 +153,7 @@ final class LlamaCppModel implements LoadedModel {
                 throw new InvalidInputException(param, "unsupported_input", "Invalid '" + param + "': engine "
                         + "llamacpp embeds text; send the text instead of token ids.");
             }
-            int tokens = prompts.tokens(text.text()).length;
+            int tokens = prompts.tokens(text.text(), param).length;
             if (tokens == 0) {
                 throw new InvalidInputException(param, "invalid_input", "Invalid '" + param + "': it has no tokens.");
             }
@@ -131,40 +165,67 @@ final class LlamaCppModel implements LoadedModel {
         }
         LlamaModel embedding = embedder().llama();
         List<Embedding> vectors = new ArrayList<>(texts.size());
-        try {
-            for (String text : texts) {
-                vectors.add(Embedding.of(embedding.embed(text)));
+        // One caller at a time: the embedding instance has one slot, and a second caller waiting on the native
+        // result queue would spin (see NativeResults).
+        synchronized (embeddingTurn) {
+            try {
+                for (String text : texts) {
+                    vectors.add(Embedding.of(embedding.embed(text)));
+                }
+            } catch (RuntimeException e) {
+                NativeErrors.rethrowIfNotNative(e);
+                throw new EngineException("llama.cpp failed to embed with " + id + ": " + e.getMessage(), e);
             }
-        } catch (RuntimeException e) {
-            NativeErrors.rethrowIfNotNative(e);
-            throw new EngineException("llama.cpp failed to embed with " + id + ": " + e.getMessage(), e);
         }
         // llama.cpp's server scales every embedding to length 1 (embd_normalize 2, its default).
         return new EmbeddingResult(vectors, total, true);
     }
 
     private synchronized NativeModels.NativeModel embedder() {
-        checkOpen();
         if (embedder == null) {
             embedder = natives.acquire(embeddingKey);
         }
         return embedder;
     }
 
-    private synchronized void checkOpen() {
+    /** Counts a call in; refuses it once the model is closed. */
+    private synchronized void enter() {
         if (closed) {
             throw new IllegalStateException("model " + id + " is closed");
         }
+        running++;
     }
 
+    /** Counts a call out; the last one out of a closed model hands the native models back. */
+    private void exit() {
+        synchronized (this) {
+            running--;
+            if (!closed || running > 0) {
+                return;
+            }
+        }
+        handBack();
+    }
+
+    /** Refuses new calls; the native models go back to the engine now, or when the last running call returns. */
     @Override
     public void close() {
-        NativeModels.NativeModel embedding;
         synchronized (this) {
             if (closed) {
                 return;
             }
             closed = true;
+            if (running > 0) {
+                return;
+            }
+        }
+        handBack();
+    }
+
+    /** Called exactly once: by close when nothing runs, else by the last call to return. */
+    private void handBack() {
+        NativeModels.NativeModel embedding;
+        synchronized (this) {
             embedding = embedder;
         }
         natives.release(key, llama);

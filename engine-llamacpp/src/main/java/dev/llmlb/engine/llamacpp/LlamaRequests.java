@@ -41,9 +41,11 @@ final class LlamaRequests {
      * look at the whole context.
      *
      * @param reuseCache whether llama.cpp may keep the part of its KV cache the prompt shares with the previous
-     *                   request instead of evaluating it again (decided by {@link PromptCache})
+     *                   request on the slot instead of evaluating it again (decided by {@link PromptCache})
+     * @param slot       the llama.cpp slot to run on (chosen by {@link SequenceSlots})
      */
-    static InferenceParameters completion(int[] prompt, int maxTokens, SamplingParams sampling, boolean reuseCache) {
+    static InferenceParameters completion(int[] prompt, int maxTokens, SamplingParams sampling, boolean reuseCache,
+                                          int slot) {
         InferenceParameters p = new InferenceParameters("")
                 .setNPredict(maxTokens)
                 .setTemperature((float) Math.max(0, sampling.temperature()))
@@ -57,6 +59,7 @@ final class LlamaRequests {
                 .setCachePrompt(reuseCache);
         sampling.seed().ifPresent(seed -> p.setSeed(nativeSeed(seed)));
         raw(p).put("prompt", Arrays.toString(prompt));
+        raw(p).put("id_slot", Integer.toString(slot));
         return p;
     }
 

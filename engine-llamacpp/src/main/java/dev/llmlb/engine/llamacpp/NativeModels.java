@@ -12,6 +12,7 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Creates native llama.cpp models and keeps the ones the host unloaded, to hand them out again.
@@ -22,6 +23,10 @@ import java.util.Map;
  * therefore frees nothing, and loading the same file again would take the memory a second time. A model the host
  * unloads is parked here instead and reused when the same file is loaded with the same options, so unload/reload
  * cycles (idle timeout, LRU) do not grow the process. Parked models are closed when the engine closes.
+ *
+ * <p>Each native model comes with its slots and the thread that reads its outputs ({@link NativeResults}). Its batch
+ * holds a whole context's worth of tokens, so that any prompt is read in one decoding step, with the tokens of the
+ * other running sequences (NativeResults relies on it); llama.cpp still computes in micro-batches of 512.
  */
 final class NativeModels implements AutoCloseable {
 
@@ -30,23 +35,28 @@ final class NativeModels implements AutoCloseable {
     /**
      * What makes two native models interchangeable: the same file contents (path, size, modification time) and the
      * same options.
+     *
+     * @param contextLength tokens of context per sequence
+     * @param sequences     llama.cpp slots: sequences decoded together
      */
-    record Key(Path file, long size, long modified, int contextLength, int threads, int gpuLayers,
-               boolean embedding, boolean poolLastToken) {
+    record Key(Path file, long size, long modified, int contextLength, int sequences, int threads, int gpuLayers,
+               KvCacheType kvCache, boolean flashAttention, boolean embedding, boolean poolLastToken) {
+    }
+
+    /**
+     * A native model, its slots (with what their KV cache holds) and its output reader, which travel with it when it
+     * is parked.
+     */
+    record NativeModel(LlamaModel llama, SequenceSlots slots, NativeResults results) {
     }
 
     private final boolean nativeLog;
-    private final KvCacheType kvCache;
     private final Map<Key, Deque<NativeModel>> parked = new HashMap<>();
+    private final AtomicInteger loaded = new AtomicInteger();
     private boolean closed;
 
-    NativeModels(boolean nativeLog, KvCacheType kvCache) {
+    NativeModels(boolean nativeLog) {
         this.nativeLog = nativeLog;
-        this.kvCache = kvCache;
-    }
-
-    /** A native model and what its KV cache holds, which travels with it when it is parked and reused. */
-    record NativeModel(LlamaModel llama, PromptCache cache) {
     }
 
     /** A parked model for {@code key}, or a newly loaded one. */
@@ -61,10 +71,12 @@ final class NativeModels implements AutoCloseable {
                 return free.pop();
             }
         }
-        return new NativeModel(load(key), new PromptCache());
+        LlamaModel llama = load(key);
+        return new NativeModel(llama, new SequenceSlots(key.sequences()),
+                new NativeResults(llama, loaded.incrementAndGet() + "-" + key.file().getFileName()));
     }
 
-    /** Takes back a model the host is done with. */
+    /** Takes back a model the host is done with; every generation on it has returned. */
     void release(Key key, NativeModel model) {
         synchronized (this) {
             if (!closed) {
@@ -72,6 +84,11 @@ final class NativeModels implements AutoCloseable {
                 return;
             }
         }
+        close(model);
+    }
+
+    private static void close(NativeModel model) {
+        model.results().close();
         model.llama().close();
     }
 
@@ -83,17 +100,23 @@ final class NativeModels implements AutoCloseable {
     private LlamaModel load(Key key) {
         ModelParameters params = new ModelParameters()
                 .setModel(key.file().toString())
-                .setCtxSize(key.contextLength())
+                // llama.cpp gives each slot an equal share of the context.
+                .setCtxSize(key.contextLength() * key.sequences())
                 .setThreads(key.threads())
                 .setThreadsBatch(key.threads())
-                .setParallel(1)
+                .setParallel(key.sequences())
+                .enableContBatching()
+                .setBatchSize(key.contextLength() * key.sequences())
                 // Never drop context silently: generations are capped to fit (see LlamaCppModel).
                 .disableContextShift();
         if (!nativeLog) {
             params.disableLog();
         }
-        if (kvCache != KvCacheType.F16) {
-            params.setCacheTypeK(kvCache.nativeType).setCacheTypeV(kvCache.nativeType);
+        if (key.kvCache() != KvCacheType.F16) {
+            params.setCacheTypeK(key.kvCache().nativeType).setCacheTypeV(key.kvCache().nativeType);
+        }
+        if (key.flashAttention()) {
+            params.enableFlashAttn();
         }
         if (key.gpuLayers() != 0) {
             params.setGpuLayers(key.gpuLayers() < 0 ? 999 : key.gpuLayers());
@@ -125,6 +148,6 @@ final class NativeModels implements AutoCloseable {
             parked.values().forEach(toClose::addAll);
             parked.clear();
         }
-        toClose.forEach(m -> m.llama().close());
+        toClose.forEach(NativeModels::close);
     }
 }

@@ -5,7 +5,7 @@ import dev.llmlb.api.engine.SamplingParams;
 import java.util.Arrays;
 
 /**
- * What llama.cpp's KV cache holds for one native model, and whether the next request may reuse it.
+ * What one llama.cpp slot's part of the KV cache holds, and whether the next request on that slot may reuse it.
  *
  * <p>Measured with llama.cpp b4916 through java-llama.cpp 4.2.0: when a prompt is already entirely in the cache
  * (the same prompt again, or the previous prompt plus part of what it generated), llama.cpp evaluates its last token
@@ -19,8 +19,8 @@ import java.util.Arrays;
  * one, which can move logits in the last bits, and a seed promises the same output every time.
  *
  * <p>A request that does not reuse the cache leaves it empty (llama.cpp then records nothing), so the request after
- * it may reuse again. The native model has one sequence slot and its generations run one at a time, so the previous
- * request is known exactly, except after a failure.
+ * it may reuse again. A slot runs one generation at a time (see {@link SequenceSlots}), so the previous request is
+ * known exactly, except after a failure.
  */
 final class PromptCache {
 
@@ -32,15 +32,32 @@ final class PromptCache {
 
     /** Whether a request for {@code prompt} may reuse the cache. */
     synchronized boolean mayReuse(int[] prompt, SamplingParams sampling) {
+        return reusablePrefix(prompt, sampling) >= 0;
+    }
+
+    /**
+     * How many leading tokens of {@code prompt} a request could take from the cache: -1 when it must not reuse the
+     * cache at all, else the length of the prefix it shares with the cached prompt (0 for an empty cache).
+     */
+    synchronized int reusablePrefix(int[] prompt, SamplingParams sampling) {
         if (sampling.seed().isPresent() || lastPrompt == null) {
-            return false;
-        }
-        if (lastPrompt.length == 0) {
-            return true;
+            return -1;
         }
         int shared = Math.min(prompt.length, lastPrompt.length);
-        boolean sharesLastPrompt = Arrays.equals(prompt, 0, shared, lastPrompt, 0, shared);
-        return !sharesLastPrompt || prompt.length > lastPrompt.length + lastGenerated;
+        int common = Arrays.mismatch(prompt, 0, shared, lastPrompt, 0, shared);
+        if (common < 0) {
+            common = shared;
+        }
+        boolean sharesLastPrompt = common == shared;
+        if (lastPrompt.length > 0 && sharesLastPrompt && prompt.length <= lastPrompt.length + lastGenerated) {
+            return -1;
+        }
+        return common;
+    }
+
+    /** How many prompt tokens the cache holds (0 when empty or unknown). */
+    synchronized int cachedPromptLength() {
+        return lastPrompt == null ? 0 : lastPrompt.length;
     }
 
     /**

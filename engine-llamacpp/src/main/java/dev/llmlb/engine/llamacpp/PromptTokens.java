@@ -1,8 +1,11 @@
 package dev.llmlb.engine.llamacpp;
 
 import de.kherud.llama.LlamaModel;
+import dev.llmlb.api.engine.ChatMessage;
+import dev.llmlb.api.engine.InvalidInputException;
 import dev.llmlb.api.engine.Prompt;
 
+import java.util.List;
 import java.util.OptionalInt;
 
 /**
@@ -12,11 +15,15 @@ import java.util.OptionalInt;
  * {@code tokenizer.chat_template} (ChatML, Llama 2/3, Mistral, Gemma, Phi, DeepSeek and some thirty more); a model
  * without a template, or with one llama.cpp does not recognise, gets ChatML. llama.cpp's Jinja renderer
  * ({@code --jinja}) is not used: in java-llama.cpp 4.2.0 an error raised while rendering (a template's
- * {@code raise_exception}, e.g. "roles must alternate") is not caught in the native code and aborts the JVM.
+ * {@code raise_exception}, e.g. "roles must alternate") is not caught in the native code and aborts the JVM. The
+ * messages travel through {@link TemplateText}, which carries what java-llama.cpp's template call would damage.
  *
  * <p>The text (formatted chat, or a completion prompt as is) is tokenized with special-token parsing, as
  * llama.cpp's server does, and a BOS token is put first when the model asks for one and the text does not already
  * start with it (templates that write the BOS themselves would otherwise get two).
+ *
+ * <p>Text with an unpaired UTF-16 surrogate (JSON allows {@code "\ud800"}) is refused with
+ * {@link InvalidInputException}: java-llama.cpp would silently send a {@code ?} in its place.
  */
 final class PromptTokens {
 
@@ -33,16 +40,30 @@ final class PromptTokens {
     /** The text the prompt becomes: a chat rendered with the model's template, or the completion text. */
     String text(Prompt prompt) {
         return switch (prompt) {
-            case Prompt.Chat chat -> llama.applyTemplate(LlamaRequests.chat(chat.messages()));
-            case Prompt.Text text -> text.text();
+            case Prompt.Chat chat -> chat(chat.messages());
+            case Prompt.Text text -> checked(text.text(), "prompt");
         };
     }
 
-    int[] tokens(Prompt prompt) {
-        return tokens(text(prompt));
+    private String chat(List<ChatMessage> messages) {
+        for (ChatMessage m : messages) {
+            checked(m.role(), "messages");
+            checked(m.content(), "messages");
+        }
+        TemplateText carried = TemplateText.of(messages);
+        return carried.restore(llama.applyTemplate(LlamaRequests.chat(carried.messages())));
     }
 
-    int[] tokens(String text) {
+    int[] tokens(Prompt prompt) {
+        return encode(text(prompt));
+    }
+
+    /** The tokens of {@code text}, refused as the request field {@code param} when it is not valid text. */
+    int[] tokens(String text, String param) {
+        return encode(checked(text, param));
+    }
+
+    private int[] encode(String text) {
         int[] ids = llama.encode(text);
         if (addBos && (ids.length == 0 || ids[0] != bosId.getAsInt())) {
             int[] withBos = new int[ids.length + 1];
@@ -51,5 +72,19 @@ final class PromptTokens {
             return withBos;
         }
         return ids;
+    }
+
+    /** {@code text}, unless it holds an unpaired surrogate. */
+    static String checked(String text, String param) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new InvalidInputException(param, String.format("The %s holds an unpaired UTF-16 surrogate "
+                        + "(\\u%04X at character %d), which is not text. Send valid Unicode.", param, (int) c, i));
+            }
+        }
+        return text;
     }
 }

@@ -48,20 +48,35 @@ class LlamaCppLifecycleTest {
     }
 
     @Test
-    void modelInfoReportsContextDeviceAndMemory(@TempDir Path dir) {
+    void modelInfoReportsContextSequencesDeviceAndTheMemoryOfEverySequence(@TempDir Path dir) {
         InferenceEngine engine = new LlamaCppEngineFactory().create(TinyModels.context(Map.of(), dir));
         LocalModel local = TinyModels.write(new GgufWriter(weights), dir, "tiny");
-        try (LoadedModel model = engine.load(local, LoadOptions.cpu(2, 0).onAccelerator())) {
+        LoadOptions threeSequences = LoadOptions.cpu(2, 0).withParallelSequences(3);
+        try (LoadedModel model = engine.load(local, threeSequences.onAccelerator())) {
             ModelInfo info = model.info();
-            assertEquals(512, info.contextLength(), "the model's own, below the 4096 cap");
+            assertEquals(512, info.contextLength(), "per sequence: the model's own, below the 4096 cap");
+            assertEquals(3, info.parallelSequences());
             assertEquals("cpu", info.device(), "the bundled natives are CPU-only; the GPU request is ignored");
-            assertEquals(1, info.parallelSequences());
             TinyLlamaConfig c = weights.config();
-            long kv = 2L * c.layers() * 512 * c.kvDim() * 2;
-            assertEquals(local.totalBytes() + kv, info.memoryBytes());
-            assertEquals(local.totalBytes() + kv, engine.estimateMemoryBytes(local, LoadOptions.cpu(1, 0)));
+            long f32PerSequence = 2L * c.layers() * 512 * c.kvDim() * 4;
+            assertEquals(local.totalBytes() + 3 * f32PerSequence, info.memoryBytes(),
+                    "an F32 cache (all-F32 weights) for each of the three sequences");
+            assertEquals(info.memoryBytes(), engine.estimateMemoryBytes(local, threeSequences));
+            assertEquals(local.totalBytes() + 4 * (f32PerSequence / 2),
+                    engine.estimateMemoryBytes(local, LoadOptions.cpu(1, 256).withParallelSequences(4)),
+                    "four sequences of 256 tokens");
         } finally {
             engine.close();
+        }
+        InferenceEngine f16 = new LlamaCppEngineFactory().create(TinyModels.context(
+                Map.of("LLMLB_LLAMACPP_KV_CACHE_TYPE", "f16"), dir));
+        try (LoadedModel model = f16.load(local, LoadOptions.cpu(2, 0).withParallelSequences(2))) {
+            TinyLlamaConfig c = weights.config();
+            assertEquals(local.totalBytes() + 2 * 2L * c.layers() * 512 * c.kvDim() * 2, model.info().memoryBytes());
+            assertEquals(4, TinyModels.greedy(model, "hello", 4).result().completionTokens(),
+                    "an F16 cache with flash attention (two sequences) generates");
+        } finally {
+            f16.close();
         }
     }
 

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.OptionalLong;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -45,5 +46,15 @@ class PromptCacheTest {
         assertFalse(cache.mayReuse(new int[] {1}, new SamplingParams(1, 1, OptionalLong.of(4), 0, 0)));
         cache.forget();
         assertFalse(cache.mayReuse(new int[] {1, 2, 3}, GREEDY));
+    }
+
+    @Test
+    void theReusablePrefixIsWhatThePromptSharesWithTheCache() {
+        assertEquals(0, cache.reusablePrefix(new int[] {1, 2, 3}, GREEDY), "nothing cached");
+        cache.record(new int[] {1, 2, 3}, true, 5);
+        assertEquals(3, cache.cachedPromptLength());
+        assertEquals(2, cache.reusablePrefix(new int[] {1, 2, 7}, GREEDY));
+        assertEquals(3, cache.reusablePrefix(new int[] {1, 2, 3, 4, 5, 6, 7, 8, 9}, GREEDY));
+        assertEquals(-1, cache.reusablePrefix(new int[] {1, 2, 3}, GREEDY), "entirely cached: never");
     }
 }

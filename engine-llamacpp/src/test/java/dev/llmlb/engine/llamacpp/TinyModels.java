@@ -35,6 +35,31 @@ final class TinyModels {
         return local(id, directory, List.of(file));
     }
 
+    /**
+     * Rewrites {@code tokenizer.ggml.add_bos_token} in a written GGUF file to false: a model that puts no start token
+     * before a prompt, so an empty prompt has nothing to continue.
+     */
+    static void withoutStartToken(Path file) {
+        try {
+            byte[] bytes = Files.readAllBytes(file);
+            byte[] key = "tokenizer.ggml.add_bos_token".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            for (int i = 0; i + key.length + 5 <= bytes.length; i++) {
+                if (java.util.Arrays.equals(bytes, i, i + key.length, key, 0, key.length)) {
+                    int value = i + key.length + 4; // after the u32 value type (7, bool)
+                    if (bytes[value - 4] != 7 || bytes[value] != 1) {
+                        throw new IllegalStateException("add_bos_token is not a true bool in " + file);
+                    }
+                    bytes[value] = 0;
+                    Files.write(file, bytes);
+                    return;
+                }
+            }
+            throw new IllegalStateException("no add_bos_token in " + file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** A split model: the files {@code writeSplit} made, the first as the entry file. */
     static LocalModel writeSplit(GgufWriter writer, Path directory, String id, int parts) {
         return local(id, directory, writer.writeSplit(directory, "model", parts));

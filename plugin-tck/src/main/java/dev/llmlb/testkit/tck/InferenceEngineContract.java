@@ -35,11 +35,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * What the node relies on from every {@link InferenceEngine}. A plugin author extends this class, writes a small
  * model in the engine's format, and gets these checks: the factory's name and formats, loading with sane
  * {@link ModelInfo}, generation bounded by {@code maxTokens} with exact counts, determinism for greedy and seeded
- * sampling, text that depends on the prompt and the seed, a sink that stops generation at once, chat prompts, context overflow refused before generating, and
- * a clean close.
+ * sampling, text that depends on the prompt and the seed, a sink that stops generation at once, chat prompts, context
+ * overflow refused before generating, and a clean close.
+ *
+ * <p>The model is loaded as the host loads it, asking for {@value #PARALLEL} sequences at once; the engine grants
+ * what it can ({@link ModelInfo#parallelSequences()}), and as many generations as it grants must run together
+ * without changing any of them: greedy and seeded generations give exactly the tokens each gives alone, whether they
+ * start together or join while others run, and a sequence stopped half-way leaves the others untouched. An engine
+ * that grants one sequence passes these cases with one.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 public abstract class InferenceEngineContract {
+
+    /** The sequences the host asks for by default ({@code LLMLB_PARALLEL}). */
+    protected static final int PARALLEL = 4;
 
     /** Where the test model and the engine's caches go; set before the model is written. */
     protected Path folder;
@@ -64,7 +73,7 @@ public abstract class InferenceEngineContract {
         LocalModel local = writeModel(folder);
         assertTrue(factory().formats().contains(local.format()), "the test model's format is one the engine runs");
         assertEquals(Optional.empty(), engine.unsupportedReason(local));
-        model = engine.load(local, LoadOptions.cpu(2, 0));
+        model = engine.load(local, LoadOptions.cpu(2, 0).withParallelSequences(PARALLEL));
     }
 
     @AfterAll
@@ -91,7 +100,8 @@ public abstract class InferenceEngineContract {
     void aLoadedModelDescribesItself() {
         ModelInfo info = model.info();
         assertTrue(info.contextLength() > 0);
-        assertTrue(info.parallelSequences() >= 1);
+        assertTrue(info.parallelSequences() >= 1 && info.parallelSequences() <= PARALLEL,
+                "between one and the sequences asked for: " + info.parallelSequences());
         assertTrue(info.memoryBytes() >= 0);
         assertFalse(info.device().isBlank());
     }
@@ -169,5 +179,75 @@ public abstract class InferenceEngineContract {
         assertThrows(ContextLengthExceededException.class, () -> generate(new Prompt.Text(tooLong), 4,
                 SamplingParams.greedy(), pieces));
         assertEquals(List.of(), pieces);
+    }
+
+    /** Distinct prompts, one per sequence the model runs at once. */
+    private List<String> distinctPrompts() {
+        List<String> starts = List.of("The quick brown fox", "Once upon a time", "In the beginning", "Hello there",
+                "Numbers: one two three", "A recipe for bread", "The weather today", "Dear diary,");
+        List<String> prompts = new ArrayList<>();
+        for (int i = 0; i < model.info().parallelSequences(); i++) {
+            prompts.add(starts.get(i % starts.size()) + (i < starts.size() ? "" : " " + i));
+        }
+        return prompts;
+    }
+
+    private List<ConcurrentGenerations.Generation> eachAlone(List<GenerationRequest> requests) {
+        return requests.stream().map(r -> ConcurrentGenerations.alone(model, r)).toList();
+    }
+
+    private void assertSameAsAlone(List<GenerationRequest> requests, ConcurrentGenerations.Start start)
+            throws Exception {
+        List<ConcurrentGenerations.Generation> alone = eachAlone(requests);
+        List<ConcurrentGenerations.Generation> together = ConcurrentGenerations.together(model, requests,
+                new int[requests.size()], start);
+        for (int i = 0; i < requests.size(); i++) {
+            assertEquals(alone.get(i), together.get(i), "generation " + i + " of " + requests.size() + " ("
+                    + start + ") differs from the same request alone");
+        }
+    }
+
+    @Test
+    void concurrentGreedyGenerationsGiveExactlyWhatEachGivesAlone() throws Exception {
+        List<GenerationRequest> requests = distinctPrompts().stream()
+                .map(p -> new GenerationRequest(new Prompt.Text(p), 24, SamplingParams.greedy())).toList();
+        assertSameAsAlone(requests, ConcurrentGenerations.Start.TOGETHER);
+        assertSameAsAlone(requests, ConcurrentGenerations.Start.STAGGERED);
+    }
+
+    @Test
+    void concurrentSeededGenerationsGiveExactlyWhatEachGivesAlone() throws Exception {
+        List<String> prompts = distinctPrompts();
+        List<GenerationRequest> requests = new ArrayList<>();
+        for (int i = 0; i < prompts.size(); i++) {
+            requests.add(new GenerationRequest(new Prompt.Text(prompts.get(i)), 24,
+                    new SamplingParams(1.0, 1.0, OptionalLong.of(100 + i), 0, 0)));
+        }
+        assertSameAsAlone(requests, ConcurrentGenerations.Start.TOGETHER);
+        assertSameAsAlone(requests, ConcurrentGenerations.Start.STAGGERED);
+    }
+
+    @Test
+    void stoppingOneSequenceHalfWayLeavesTheOthersUnchanged() throws Exception {
+        List<GenerationRequest> requests = distinctPrompts().stream()
+                .map(p -> new GenerationRequest(new Prompt.Text(p), 24, SamplingParams.greedy())).toList();
+        List<ConcurrentGenerations.Generation> alone = eachAlone(requests);
+        int[] stopAfter = new int[requests.size()];
+        stopAfter[0] = 3;
+        List<ConcurrentGenerations.Generation> together = ConcurrentGenerations.together(model, requests, stopAfter,
+                ConcurrentGenerations.Start.TOGETHER);
+        ConcurrentGenerations.Generation stopped = together.get(0);
+        if (alone.get(0).pieces().size() >= 3) {
+            assertEquals(GenerationResult.FinishReason.STOPPED_BY_SINK, stopped.result().finishReason());
+            assertEquals(alone.get(0).pieces().subList(0, 3), stopped.pieces(), "the stopped one, up to its stop");
+            assertEquals(3, stopped.result().completionTokens());
+        } else {
+            assertEquals(alone.get(0), stopped, "it ended before its sink could stop it");
+        }
+        for (int i = 1; i < requests.size(); i++) {
+            assertEquals(alone.get(i), together.get(i), "generation " + i + " beside the stopped one");
+        }
+        assertEquals(alone.get(0), ConcurrentGenerations.alone(model, requests.get(0)),
+                "the stopped request, run again, is whole");
     }
 }

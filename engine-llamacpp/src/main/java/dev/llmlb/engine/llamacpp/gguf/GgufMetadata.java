@@ -125,6 +125,14 @@ public record GgufMetadata(int version, long tensorCount, Map<String, Object> va
         });
     }
 
+    /**
+     * Whether every weight is stored as F32: {@code general.file_type} 0 ({@code LLAMA_FTYPE_ALL_F32}). False when
+     * the file does not say.
+     */
+    public boolean allF32() {
+        return integer("general.file_type").orElse(-1) == 0;
+    }
+
     /** {@code tokenizer.chat_template}, when the model has one. */
     public Optional<String> chatTemplate() {
         return string("tokenizer.chat_template");
