@@ -4,9 +4,11 @@ module dev.llmlb.testkit {
     requires transitive java.net.http;
     requires transitive org.junit.jupiter.api;
     requires jdk.httpserver;
+    requires transitive com.fasterxml.jackson.databind;
 
     exports dev.llmlb.testkit.hub;
     exports dev.llmlb.testkit.http;
+    exports dev.llmlb.testkit.json;
     exports dev.llmlb.testkit.models;
     exports dev.llmlb.testkit.source;
     exports dev.llmlb.testkit.tck;

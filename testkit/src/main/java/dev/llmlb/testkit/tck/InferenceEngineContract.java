@@ -13,6 +13,14 @@ import dev.llmlb.api.engine.LocalModel;
 import dev.llmlb.api.engine.ModelInfo;
 import dev.llmlb.api.engine.Prompt;
 import dev.llmlb.api.engine.SamplingParams;
+import dev.llmlb.api.engine.InvalidInputException;
+import dev.llmlb.api.engine.JsonConstraint;
+import dev.llmlb.api.engine.TokenLogprob;
+import dev.llmlb.api.engine.TokenSink;
+import dev.llmlb.testkit.json.SchemaCheck;
+import dev.llmlb.testkit.models.TinyVocabulary;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -22,7 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -35,8 +45,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * What the node relies on from every {@link InferenceEngine}. A plugin author extends this class, writes a small
  * model in the engine's format, and gets these checks: the factory's name and formats, loading with sane
  * {@link ModelInfo}, generation bounded by {@code maxTokens} with exact counts, determinism for greedy and seeded
- * sampling, text that depends on the prompt and the seed, a sink that stops generation at once, chat prompts, context overflow refused before generating, and
- * a clean close.
+ * sampling, text that depends on the prompt and the seed, a sink that stops generation at once, chat prompts, context
+ * overflow refused before generating, JSON held to a schema even with random weights, log probabilities, logit bias,
+ * and a clean close.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 public abstract class InferenceEngineContract {
@@ -169,5 +180,84 @@ public abstract class InferenceEngineContract {
         assertThrows(ContextLengthExceededException.class, () -> generate(new Prompt.Text(tooLong), 4,
                 SamplingParams.greedy(), pieces));
         assertEquals(List.of(), pieces);
+    }
+
+    /** A schema with every kind of value the constraint supports. */
+    protected static final String SCHEMA = """
+            {"type": "object", "properties": {
+              "name": {"type": "string"},
+              "age": {"type": "integer"},
+              "score": {"type": "number"},
+              "member": {"type": "boolean"},
+              "colour": {"enum": ["red", "green", "blue"]},
+              "tags": {"type": "array", "items": {"enum": ["a", "b"]}},
+              "home": {"type": "object", "properties": {"city": {"type": "string"}, "zip": {"type": ["integer", "null"]}},
+                       "required": ["city", "zip"], "additionalProperties": false},
+              "note": {"anyOf": [{"type": "null"}, {"type": "integer"}]}
+            }, "required": ["name", "age", "member", "colour", "tags", "home", "note"], "additionalProperties": false}
+            """;
+
+    /**
+     * A bias that lets a random model close its strings: the tiny vocabulary's {@code "} token favoured. Engines tested
+     * on models with another vocabulary override it.
+     */
+    protected Map<Integer, Double> closingBias() {
+        return Map.of(TinyVocabulary.get().encode("\"").get(0), 6.0);
+    }
+
+    @Test
+    void aJsonSchemaHoldsEvenRandomWeightsToValidJson() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        for (long seed = 1; seed <= 3; seed++) {
+            SamplingParams sampling = new SamplingParams(1.0, 1.0, OptionalLong.of(seed), 0, 0, closingBias());
+            StringBuilder text = new StringBuilder();
+            GenerationResult result = model.generate(new GenerationRequest(new Prompt.Chat(List.of(
+                    new ChatMessage("user", "Describe someone."))), 400, sampling,
+                    Optional.of(new JsonConstraint(SCHEMA, "response_format")), OptionalInt.empty()), piece -> text.append(piece) != null);
+            assertEquals(GenerationResult.FinishReason.END_OF_SEQUENCE, result.finishReason(), text.toString());
+            JsonNode value = json.readTree(text.toString());
+            assertEquals(List.of(), SchemaCheck.problems(json.readTree(SCHEMA), value), text.toString());
+        }
+    }
+
+    @Test
+    void logprobsComeWithEachTokenWhenAskedFor() {
+        List<TokenLogprob> logprobs = new ArrayList<>();
+        GenerationResult result = model.generate(new GenerationRequest(new Prompt.Text("Once upon a time"), 5,
+                SamplingParams.greedy(), Optional.empty(), OptionalInt.of(3)), new TokenSink() {
+                    @Override
+                    public boolean onToken(String text) {
+                        throw new AssertionError("a token without its log probabilities");
+                    }
+
+                    @Override
+                    public boolean onToken(String text, TokenLogprob logprob) {
+                        logprobs.add(logprob);
+                        return true;
+                    }
+                });
+        assertEquals(result.completionTokens(), logprobs.size());
+        for (TokenLogprob logprob : logprobs) {
+            assertTrue(logprob.logprob() <= 0, "a log probability is at most 0");
+            assertEquals(3, logprob.top().size());
+            // Greedy: the chosen token is the most likely one.
+            assertEquals(logprob.top().get(0).logprob(), logprob.logprob(), 1e-4);
+            assertTrue(logprob.top().get(0).logprob() >= logprob.top().get(1).logprob());
+        }
+    }
+
+    @Test
+    void aLogitBiasBansATokenAndOneOutsideTheVocabularyIsRefused() {
+        List<String> free = new ArrayList<>();
+        generate(new Prompt.Text("The weather today"), 8, SamplingParams.greedy(), free);
+        List<Integer> banned = TinyVocabulary.get().encode(free.get(0));
+        List<String> biased = new ArrayList<>();
+        generate(new Prompt.Text("The weather today"), 8, new SamplingParams(0.0, 1.0, OptionalLong.empty(), 0, 0,
+                Map.of(banned.get(0), -100.0)), biased);
+        assertNotEquals(free.get(0), biased.get(0));
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> generate(new Prompt.Text("Hi"), 2,
+                new SamplingParams(0.0, 1.0, OptionalLong.empty(), 0, 0, Map.of(10_000_000, 5.0)),
+                new ArrayList<>()));
+        assertEquals("logit_bias", e.param());
     }
 }
