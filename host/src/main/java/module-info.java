@@ -23,4 +23,5 @@ module dev.llmlb.host {
 
     opens dev.llmlb.host.models to com.fasterxml.jackson.databind;
     opens dev.llmlb.host.resolve to com.fasterxml.jackson.databind;
+    opens dev.llmlb.host.plugins to com.fasterxml.jackson.databind;
 }

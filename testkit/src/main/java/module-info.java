@@ -1,15 +1,15 @@
-/** Shared test infrastructure: the fake hub, tiny model generators, an HTTP client for tests, plugin contract tests. */
+/**
+ * Test infrastructure: the fake hub, tiny model generators with reference forward passes, planning doubles, an HTTP
+ * client for tests. Free of any test framework; the plugin contract tests are in {@code dev.llmlb.testkit.tck}
+ * (artifact {@code llmlb-plugin-tck}).
+ */
 module dev.llmlb.testkit {
     requires transitive dev.llmlb.api;
     requires transitive java.net.http;
-    requires transitive org.junit.jupiter.api;
     requires jdk.httpserver;
-    requires transitive com.fasterxml.jackson.databind;
 
     exports dev.llmlb.testkit.hub;
     exports dev.llmlb.testkit.http;
-    exports dev.llmlb.testkit.json;
     exports dev.llmlb.testkit.models;
     exports dev.llmlb.testkit.source;
-    exports dev.llmlb.testkit.tck;
 }

@@ -5,7 +5,7 @@ import dev.llmlb.host.catalog.CatalogLoader;
 import dev.llmlb.host.config.ConfigException;
 import dev.llmlb.host.config.NodeConfig;
 import dev.llmlb.host.config.Settings;
-import dev.llmlb.host.http.Json;
+import dev.llmlb.host.json.Json;
 import dev.llmlb.host.metrics.NodeMetrics;
 import dev.llmlb.host.plugins.PluginRegistry;
 import dev.llmlb.host.resolve.ModelResolver;

@@ -156,7 +156,9 @@ class ScaleOutTest {
             servedBy.add(response.header("X-Llmlb-Node").orElseThrow().replaceFirst(":\\d+$", ""));
         }
         clients.shutdown();
-        assertEquals(1, hub.cdnRequests(REPO, FILE), "exactly one node downloaded the model");
+        assertEquals(1, hub.cdnRequests(REPO, FILE), () -> "exactly one node downloaded the model; their logs:\n"
+                + nodes.stream().map(n -> n.log().lines().filter(l -> l.contains("ownload") || l.contains("lock")
+                        || l.contains("WARN")).collect(java.util.stream.Collectors.joining("\n"))).toList());
         assertTrue(servedBy.size() >= 2, "the balancer spread the requests: " + servedBy);
 
         String killed;

@@ -10,7 +10,7 @@ import dev.llmlb.host.NodeParts;
 import dev.llmlb.host.config.ConfigException;
 import dev.llmlb.host.config.NodeConfig;
 import dev.llmlb.host.failure.FailureException;
-import dev.llmlb.host.http.Json;
+import dev.llmlb.host.json.Json;
 import dev.llmlb.host.models.ModelStatus;
 import dev.llmlb.host.resolve.FetchException;
 import dev.llmlb.host.resolve.FetchListener;
@@ -401,20 +401,7 @@ public final class Cli {
                 body = node.get().get("/v0/plugins").body();
             } else {
                 try (NodeParts parts = NodeParts.open(options)) {
-                    ObjectNode offline = Json.object();
-                    ArrayNode list = offline.putArray("plugins");
-                    parts.plugins().plugins().forEach(p -> {
-                        ObjectNode plugin = list.addObject();
-                        plugin.put("kind", p.kind());
-                        plugin.put("name", p.name());
-                        p.formats().stream().sorted().forEach(plugin.putArray("formats")::add);
-                        plugin.put("module", p.module());
-                        plugin.put("location", p.location());
-                    });
-                    ArrayNode failures = offline.putArray("failures");
-                    parts.plugins().failures().forEach(f -> failures.addObject().put("location", f.location())
-                            .put("reason", f.reason()));
-                    body = offline;
+                    body = Json.mapper().valueToTree(parts.plugins().report());
                 }
             }
         } catch (IOException e) {

@@ -1,7 +1,7 @@
 package dev.llmlb.host.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.llmlb.host.http.Json;
+import dev.llmlb.host.json.Json;
 
 import java.io.BufferedReader;
 import java.io.IOException;

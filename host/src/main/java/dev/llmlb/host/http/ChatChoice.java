@@ -1,5 +1,6 @@
 package dev.llmlb.host.http;
 
+import dev.llmlb.host.json.Json;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmlb.api.engine.TokenLogprob;

@@ -2,6 +2,7 @@ package dev.llmlb.host.http;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmlb.host.failure.Failure;
+import dev.llmlb.host.json.Json;
 
 /**
  * The one place where a {@link Failure} becomes an HTTP answer: status, OpenAI error {@code type}, {@code Retry-After}

@@ -1,6 +1,7 @@
 package dev.llmlb.host.http;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llmlb.host.json.Json;
 import dev.llmlb.host.metrics.NodeMetrics;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;

@@ -6,6 +6,7 @@ import dev.llmlb.api.ModelSpec;
 import dev.llmlb.host.catalog.Catalog;
 import dev.llmlb.host.failure.Failure;
 import dev.llmlb.host.failure.FailureException;
+import dev.llmlb.host.json.Json;
 import dev.llmlb.host.models.ModelLifecycle;
 import dev.llmlb.host.models.ModelStatus;
 import dev.llmlb.host.plugins.PluginRegistry;
@@ -133,19 +134,6 @@ public final class NodeApi {
             "loaded", "error");
 
     private void plugins(ServerRequest req, ServerResponse res) {
-        ObjectNode body = Json.object();
-        ArrayNode list = body.putArray("plugins");
-        plugins.plugins().forEach(info -> {
-            ObjectNode plugin = list.addObject();
-            plugin.put("kind", info.kind());
-            plugin.put("name", info.name());
-            ArrayNode formats = plugin.putArray("formats");
-            info.formats().stream().sorted().forEach(formats::add);
-            plugin.put("module", info.module());
-            plugin.put("location", info.location());
-        });
-        ArrayNode failures = body.putArray("failures");
-        plugins.failures().forEach(f -> failures.addObject().put("location", f.location()).put("reason", f.reason()));
-        Responses.json(res, body);
+        Responses.json(res, plugins.report());
     }
 }

@@ -11,6 +11,7 @@ import dev.llmlb.host.failure.FailureException;
 import dev.llmlb.host.inference.ClientGoneException;
 import dev.llmlb.host.inference.Generator;
 import dev.llmlb.host.inference.Outcome;
+import dev.llmlb.host.json.Json;
 import dev.llmlb.host.models.Cancellation;
 import dev.llmlb.host.models.Lease;
 import dev.llmlb.host.models.ModelLifecycle;

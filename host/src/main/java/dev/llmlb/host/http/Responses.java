@@ -1,6 +1,7 @@
 package dev.llmlb.host.http;
 
 import dev.llmlb.host.failure.Failure;
+import dev.llmlb.host.json.Json;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerResponse;

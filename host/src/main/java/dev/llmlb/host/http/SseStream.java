@@ -1,5 +1,6 @@
 package dev.llmlb.host.http;
 
+import dev.llmlb.host.json.Json;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerResponse;
 

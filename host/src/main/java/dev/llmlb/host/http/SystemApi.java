@@ -3,6 +3,7 @@ package dev.llmlb.host.http;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmlb.host.config.NodeConfig;
+import dev.llmlb.host.json.Json;
 import dev.llmlb.host.models.ModelLifecycle;
 import dev.llmlb.host.models.ModelStatus;
 import dev.llmlb.host.plugins.PluginRegistry;

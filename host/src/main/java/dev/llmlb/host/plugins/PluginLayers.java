@@ -2,6 +2,7 @@ package dev.llmlb.host.plugins;
 
 import java.io.IOException;
 import java.lang.module.Configuration;
+import java.lang.module.ModuleDescriptor;
 import java.lang.module.ModuleFinder;
 import java.lang.module.ModuleReference;
 import java.net.MalformedURLException;
@@ -24,6 +25,11 @@ import java.util.stream.Stream;
 final class PluginLayers {
 
     private PluginLayers() {
+    }
+
+    /** The descriptors of the folder's modules, read without loading any of their classes. */
+    static List<ModuleDescriptor> descriptors(Path folder) throws IOException {
+        return ModuleFinder.of(jars(folder)).findAll().stream().map(ModuleReference::descriptor).toList();
     }
 
     static ModuleLayer define(Path folder, ModuleLayer parent) throws IOException {

@@ -23,13 +23,18 @@ import java.util.stream.Stream;
 
 /**
  * The sources and engines this node found: first on the module path, then one isolated layer per subfolder of the
- * plugin folder. A plugin that fails is recorded with its folder and reason and the node goes on without it.
+ * plugin folder. A plugin that fails is recorded with its folder and reason and the node goes on without it; so is
+ * one built for an api this node cannot offer ({@link ApiCompatibility}), before any of its classes load.
  */
 public final class PluginRegistry implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(PluginRegistry.class.getName());
     static final String MODULE_PATH = "module path";
 
+    private static final Set<String> SERVICES = Set.of(ModelSourceFactory.class.getName(),
+            InferenceEngineFactory.class.getName());
+
+    private final ApiCompatibility compatibility;
     private final Map<String, Registered<ModelSource>> sources = new LinkedHashMap<>();
     private final Map<String, Registered<InferenceEngine>> engines = new LinkedHashMap<>();
     private final List<PluginFailure> failures = new ArrayList<>();
@@ -37,7 +42,8 @@ public final class PluginRegistry implements AutoCloseable {
     private record Registered<T>(T plugin, PluginInfo info) {
     }
 
-    private PluginRegistry() {
+    private PluginRegistry(ApiCompatibility compatibility) {
+        this.compatibility = compatibility;
     }
 
     /**
@@ -46,7 +52,16 @@ public final class PluginRegistry implements AutoCloseable {
      * @param pluginsDir the plugin folder, when there is one
      */
     public static PluginRegistry load(Optional<Path> pluginsDir, PluginContext context) {
-        PluginRegistry registry = new PluginRegistry();
+        return load(pluginsDir, context, ApiCompatibility.ofThisNode());
+    }
+
+    static PluginRegistry load(Optional<Path> pluginsDir, PluginContext context, ApiCompatibility compatibility) {
+        PluginRegistry registry = new PluginRegistry(compatibility);
+        compatibility.nodeVersion().ifPresentOrElse(
+                v -> LOG.log(Level.INFO, "Plugin api {0}: plugins built for api {1}.0 to {0} load", v,
+                        v.substring(0, v.indexOf('.'))),
+                () -> LOG.log(Level.WARNING, "The api module has no version (is it on the class path?): "
+                        + "plugins are loaded without checking which api they were built for"));
         ModuleLayer hostLayer = Optional.ofNullable(PluginRegistry.class.getModule().getLayer())
                 .orElse(ModuleLayer.boot());
         registry.register(ServiceLoader.load(ModelSourceFactory.class, PluginRegistry.class.getClassLoader()),
@@ -71,6 +86,11 @@ public final class PluginRegistry implements AutoCloseable {
         }
         for (Path folder : folders) {
             try {
+                Optional<String> refusal = compatibility.refusal(PluginLayers.descriptors(folder), SERVICES);
+                if (refusal.isPresent()) {
+                    fail(folder.toString(), refusal.get());
+                    continue;
+                }
                 ModuleLayer layer = PluginLayers.define(folder, hostLayer);
                 int before = sources.size() + engines.size();
                 register(ServiceLoader.load(layer, ModelSourceFactory.class),
@@ -92,9 +112,12 @@ public final class PluginRegistry implements AutoCloseable {
                           Predicate<Class<?>> ownLayer, String location, PluginContext context) {
         sourceLoader.stream().filter(p -> ownLayer.test(p.type())).forEach(provider -> {
             try {
+                if (refused(provider.type(), location)) {
+                    return;
+                }
                 ModelSourceFactory factory = provider.get();
                 PluginInfo info = new PluginInfo("source", factory.name(), Set.of(),
-                        moduleName(provider.type()), location);
+                        moduleName(provider.type()), location, builtAgainst(provider.type()));
                 Registered<ModelSource> earlier = sources.get(factory.name());
                 if (earlier != null) {
                     fail(location, "source '" + factory.name() + "' is already provided by "
@@ -109,9 +132,12 @@ public final class PluginRegistry implements AutoCloseable {
         });
         engineLoader.stream().filter(p -> ownLayer.test(p.type())).forEach(provider -> {
             try {
+                if (refused(provider.type(), location)) {
+                    return;
+                }
                 InferenceEngineFactory factory = provider.get();
                 PluginInfo info = new PluginInfo("engine", factory.name(), factory.formats(),
-                        moduleName(provider.type()), location);
+                        moduleName(provider.type()), location, builtAgainst(provider.type()));
                 Registered<InferenceEngine> earlier = engines.get(factory.name());
                 if (earlier != null) {
                     fail(location, "engine '" + factory.name() + "' is already provided by "
@@ -125,6 +151,25 @@ public final class PluginRegistry implements AutoCloseable {
                 fail(location, describe(e));
             }
         });
+    }
+
+    /**
+     * Checks the api version of a provider before it is created. A folder's modules were checked before their layer
+     * was defined; this catches plugins on the module path, and anything on the class path, which states none.
+     */
+    private boolean refused(Class<?> provider, String location) {
+        Module module = provider.getModule();
+        Optional<String> reason = module.isNamed()
+                ? compatibility.refusal(module.getDescriptor())
+                : compatibility.nodeVersion().map(v -> "the provider " + provider.getName() + " is on the class "
+                + "path and states no api version; put the plugin in a folder under plugins/ as a named module");
+        reason.ifPresent(r -> fail(location, r));
+        return reason.isPresent();
+    }
+
+    private static String builtAgainst(Class<?> provider) {
+        Module module = provider.getModule();
+        return module.isNamed() ? ApiCompatibility.builtAgainst(module.getDescriptor()).orElse(null) : null;
     }
 
     private static String moduleName(Class<?> type) {
@@ -162,6 +207,11 @@ public final class PluginRegistry implements AutoCloseable {
     /** Every registered source and engine. */
     public List<PluginInfo> plugins() {
         return Stream.concat(sources.values().stream(), engines.values().stream()).map(Registered::info).toList();
+    }
+
+    /** What {@code GET /v0/plugins} and {@code llmlb-node plugins} show. */
+    public PluginReport report() {
+        return new PluginReport(compatibility.nodeVersion().orElse(null), plugins(), failures());
     }
 
     /** Plugins that were found but not registered. */

@@ -8,6 +8,9 @@ import dev.llmlb.host.download.FileLocks;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -285,8 +288,8 @@ public final class DownloadLock implements AutoCloseable {
     }
 
     /**
-     * The guard, waiting at most {@code wait}. Its holders keep it for milliseconds and stamp its modification time
-     * when they take it; one that holds it longer than the stale time was stopped inside it (SIGSTOP, a frozen
+     * The guard, waiting at most {@code wait}. Its holders keep it for milliseconds and write to it when they take
+     * it, which moves its modification time; one that holds it longer than the stale time was stopped inside it (SIGSTOP, a frozen
      * container), and would hold up every process's downloads of the model until it resumes. Such a guard is set
      * aside: renamed, so the next holder locks a new file. A stopped process that resumes finishes its step on the
      * old file; it then finds its token replaced, as any holder that lost its lock does.
@@ -305,7 +308,10 @@ public final class DownloadLock implements AutoCloseable {
             held = FileLocks.exclusive(guard, wait);
         }
         if (held.isPresent()) {
-            Files.setLastModifiedTime(guard, java.nio.file.attribute.FileTime.from(Instant.now()));
+            // Stamped through the locked channel: setting the time by path would open and close another descriptor
+            // of the file, and closing any descriptor drops this process's POSIX locks on it.
+            FileChannel channel = held.get().channel();
+            channel.write(ByteBuffer.wrap(Instant.now().toString().getBytes(StandardCharsets.US_ASCII)), 0);
         }
         return held;
     }

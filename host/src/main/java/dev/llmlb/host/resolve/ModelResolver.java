@@ -11,7 +11,7 @@ import dev.llmlb.host.download.DownloadSettings;
 import dev.llmlb.host.download.FileDownloader;
 import dev.llmlb.host.download.FileLocks;
 import dev.llmlb.host.failure.Failure;
-import dev.llmlb.host.http.Json;
+import dev.llmlb.host.json.Json;
 import dev.llmlb.host.metrics.NodeMetrics;
 import dev.llmlb.host.plugins.PluginRegistry;
 

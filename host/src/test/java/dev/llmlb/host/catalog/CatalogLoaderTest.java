@@ -2,7 +2,7 @@ package dev.llmlb.host.catalog;
 
 import dev.llmlb.api.ModelSpec;
 import dev.llmlb.host.config.ConfigException;
-import dev.llmlb.host.http.Json;
+import dev.llmlb.host.json.Json;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

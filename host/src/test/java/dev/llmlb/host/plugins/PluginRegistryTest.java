@@ -23,6 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PluginRegistryTest {
 
     private static final PluginContext CONTEXT = TestPluginContext.in(Path.of(System.getProperty("java.io.tmpdir")));
+    /** The api these tests compile their plugins against: this build's. */
+    private static final String API = PluginContext.class.getModule().getDescriptor().rawVersion().orElseThrow();
 
     @TempDir
     static Path built;
@@ -57,9 +59,9 @@ class PluginRegistryTest {
             assertEquals(List.of(), registry.failures());
             List<PluginInfo> infos = registry.plugins();
             assertTrue(infos.contains(new PluginInfo("source", "alpha_lib1", java.util.Set.of(), "test.alpha",
-                    alpha.toString())), infos.toString());
+                    alpha.toString(), API)), infos.toString());
             assertTrue(infos.contains(new PluginInfo("source", "beta_lib2", java.util.Set.of(), "test.beta",
-                    beta.toString())), infos.toString());
+                    beta.toString(), API)), infos.toString());
             assertTrue(registry.source("alpha_lib1").get().getClass().getModule().getLayer()
                     != registry.source("beta_lib2").get().getClass().getModule().getLayer());
         }

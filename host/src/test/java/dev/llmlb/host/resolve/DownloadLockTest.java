@@ -1,7 +1,7 @@
 package dev.llmlb.host.resolve;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.llmlb.host.http.Json;
+import dev.llmlb.host.json.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -122,7 +122,7 @@ class DownloadLockTest {
             DownloadLock.Timing slow = new DownloadLock.Timing(Duration.ofSeconds(1), Duration.ofSeconds(20));
             assertTrue(DownloadLock.tryAcquire(locks, "m", slow, json).isEmpty(), "a guard taken just now is waited "
                     + "for");
-            // As if its holder had been stopped inside it a while ago.
+            // As if its holder had been stopped inside it a while ago (this process holds no lock on it to lose).
             Files.setLastModifiedTime(guard, java.nio.file.attribute.FileTime.from(Instant.now().minusSeconds(60)));
             try (DownloadLock taken = acquire().orElseThrow(() -> new AssertionError("the guard was not set aside"))) {
                 assertEquals(ProcessHandle.current().pid(), holder().pid());

@@ -38,6 +38,33 @@ public final class PluginJars {
         }
     }
 
+    /**
+     * The api as a jar whose module descriptor says {@code version}: what a plugin compiled against another release
+     * of the api sees. javac records that version in the plugin's {@code requires dev.llmlb.api}.
+     */
+    public static Path apiJar(Path jar, String version) {
+        Path api = apiLocation();
+        List<String> args = Files.isDirectory(api)
+                ? List.of("--create", "--file", jar.toString(), "--module-version", version, "-C", api.toString(), ".")
+                : List.of("--update", "--file", jar.toString(), "--module-version", version);
+        try {
+            Files.createDirectories(jar.toAbsolutePath().getParent());
+            if (!Files.isDirectory(api)) {
+                Files.copy(api, jar);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        java.util.spi.ToolProvider tool = java.util.spi.ToolProvider.findFirst("jar").orElseThrow(() ->
+                new IllegalStateException("the jar tool is not available; run the tests on a JDK"));
+        ByteArrayOutputStream errors = new ByteArrayOutputStream();
+        PrintWriter report = new PrintWriter(errors, true, StandardCharsets.UTF_8);
+        if (tool.run(report, report, args.toArray(String[]::new)) != 0) {
+            throw new IllegalStateException("cannot stamp the api jar: " + errors.toString(StandardCharsets.UTF_8));
+        }
+        return jar;
+    }
+
     /** The folder of a test plugin's sources: {@code src/test/resources/plugins/<name>}. */
     public static Path sources(String name) {
         try {
@@ -53,17 +80,29 @@ public final class PluginJars {
      * @param modulePath jars the plugin compiles against besides the api
      */
     public static Path build(Path sourceDir, Path jar, List<Path> modulePath) {
+        return build(sourceDir, jar, modulePath, apiLocation());
+    }
+
+    /**
+     * Compiles {@code sourceDir} against {@code api} (an api jar, e.g. one {@link #apiJar} stamped with another
+     * version). Sources without a {@code module-info.java} become a plain jar, which the node sees as an automatic
+     * module.
+     */
+    public static Path build(Path sourceDir, Path jar, List<Path> modulePath, Path api) {
         try {
             Path classes = Files.createTempDirectory("plugin-classes");
             List<String> args = new ArrayList<>(List.of("-d", classes.toString(), "--release", "21",
                     "-proc:none", "-nowarn"));
             List<Path> path = new ArrayList<>(modulePath);
-            path.add(apiLocation());
+            path.add(api);
             args.add("--module-path");
             args.add(String.join(java.io.File.pathSeparator, path.stream().map(Path::toString).toList()));
             List<Path> javaFiles;
             try (Stream<Path> files = Files.walk(sourceDir)) {
                 javaFiles = files.filter(p -> p.toString().endsWith(".java")).toList();
+            }
+            if (javaFiles.stream().noneMatch(p -> p.getFileName().toString().equals("module-info.java"))) {
+                args.addAll(List.of("--add-modules", "ALL-MODULE-PATH"));
             }
             javaFiles.forEach(p -> args.add(p.toString()));
             java.util.spi.ToolProvider javac = java.util.spi.ToolProvider.findFirst("javac").orElseThrow(() ->

@@ -3,7 +3,7 @@ package dev.llmlb.host.support;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.llmlb.host.Node;
 import dev.llmlb.host.NodeOptions;
-import dev.llmlb.host.http.Json;
+import dev.llmlb.host.json.Json;
 import dev.llmlb.host.system.GpuProbe;
 import dev.llmlb.testkit.http.TestClient;
 

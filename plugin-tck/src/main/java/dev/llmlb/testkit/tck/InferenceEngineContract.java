@@ -17,10 +17,7 @@ import dev.llmlb.api.engine.InvalidInputException;
 import dev.llmlb.api.engine.JsonConstraint;
 import dev.llmlb.api.engine.TokenLogprob;
 import dev.llmlb.api.engine.TokenSink;
-import dev.llmlb.testkit.json.SchemaCheck;
 import dev.llmlb.testkit.models.TinyVocabulary;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -206,8 +203,7 @@ public abstract class InferenceEngineContract {
     }
 
     @Test
-    void aJsonSchemaHoldsEvenRandomWeightsToValidJson() throws Exception {
-        ObjectMapper json = new ObjectMapper();
+    void aJsonSchemaHoldsEvenRandomWeightsToValidJson() {
         for (long seed = 1; seed <= 3; seed++) {
             SamplingParams sampling = new SamplingParams(1.0, 1.0, OptionalLong.of(seed), 0, 0, closingBias());
             StringBuilder text = new StringBuilder();
@@ -215,8 +211,7 @@ public abstract class InferenceEngineContract {
                     new ChatMessage("user", "Describe someone."))), 400, sampling,
                     Optional.of(new JsonConstraint(SCHEMA, "response_format")), OptionalInt.empty()), piece -> text.append(piece) != null);
             assertEquals(GenerationResult.FinishReason.END_OF_SEQUENCE, result.finishReason(), text.toString());
-            JsonNode value = json.readTree(text.toString());
-            assertEquals(List.of(), SchemaCheck.problems(json.readTree(SCHEMA), value), text.toString());
+            assertEquals(List.of(), SchemaCheck.problems(SCHEMA, text.toString()), text.toString());
         }
     }
 

@@ -1,4 +1,4 @@
-package dev.llmlb.host.http;
+package dev.llmlb.host.json;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.DeserializationFeature;
