@@ -32,6 +32,27 @@ public interface LoadedModel extends AutoCloseable {
     GenerationResult generate(GenerationRequest request, TokenSink sink);
 
     /**
+     * Whether {@link #generate} holds its output to {@link GenerationRequest#constraint()}. The host refuses a
+     * request that needs it (400 naming the parameter) when this is false, so that no engine ignores it silently.
+     */
+    default boolean supportsJsonConstraints() {
+        return false;
+    }
+
+    /**
+     * Whether {@link #generate} reports {@link GenerationRequest#topLogprobs()}; the host refuses {@code logprobs}
+     * otherwise.
+     */
+    default boolean supportsLogprobs() {
+        return false;
+    }
+
+    /** Whether {@link #generate} applies {@link SamplingParams#logitBias()}; the host refuses it otherwise. */
+    default boolean supportsLogitBias() {
+        return false;
+    }
+
+    /**
      * The Jinja chat template this model formats chats with, when it has one: the host reads from it how the model
      * writes tool calls (e.g. inside {@code <tool_call>} tags), to find them in the text it generates.
      */

@@ -92,6 +92,21 @@ public abstract class HfLoadedModel implements LoadedModel {
     }
 
     @Override
+    public final boolean supportsJsonConstraints() {
+        return true;
+    }
+
+    @Override
+    public final boolean supportsLogprobs() {
+        return true;
+    }
+
+    @Override
+    public final boolean supportsLogitBias() {
+        return true;
+    }
+
+    @Override
     public final Optional<String> chatTemplate() {
         return Optional.of(folder.chatTemplate().source());
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmlb.api.ModelSpec;
 import dev.llmlb.api.engine.EmbeddingResult;
+import dev.llmlb.api.engine.LoadedModel;
 import dev.llmlb.api.engine.Prompt;
 import dev.llmlb.host.catalog.Catalog;
 import dev.llmlb.host.failure.Failure;
@@ -153,6 +154,7 @@ public final class OpenAiApi {
         try (AutoCloseable watch = clients.watch(req, cancellation);
              Lease lease = models.acquire(spec, cancellation)) {
             ModelCapabilities.requireGeneration(spec, lease.model());
+            requireSupport(spec, lease.model(), generation);
             ToolMode mode = answer.chat().map(chat -> ToolMode.of(chat, lease.model().chatTemplate()))
                     .orElse(new ToolMode.Text());
             if (stream) {
@@ -192,6 +194,22 @@ public final class OpenAiApi {
             throw e;
         } catch (Exception e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** Refuses what the model's engine cannot honour, rather than answering as if it had been done. */
+    private static void requireSupport(ModelSpec spec, LoadedModel model, Generator.Request generation) {
+        generation.constraint().filter(c -> !model.supportsJsonConstraints()).ifPresent(c -> {
+            throw FailureException.unsupported(c.param(), "Model '" + spec.id() + "' runs on an engine that cannot "
+                    + "hold its output to a JSON schema, which '" + c.param() + "' asks for.");
+        });
+        if (generation.topLogprobs().isPresent() && !model.supportsLogprobs()) {
+            throw FailureException.unsupported("logprobs", "Model '" + spec.id() + "' runs on an engine that does "
+                    + "not report log probabilities.");
+        }
+        if (!generation.sampling().logitBias().isEmpty() && !model.supportsLogitBias()) {
+            throw FailureException.unsupported("logit_bias", "Model '" + spec.id() + "' runs on an engine that "
+                    + "cannot apply 'logit_bias'.");
         }
     }
 

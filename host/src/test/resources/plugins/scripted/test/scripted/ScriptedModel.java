@@ -139,6 +139,22 @@ final class ScriptedModel implements LoadedModel {
         return new EmbeddingResult(vectors, tokens, embedOnly());
     }
 
+    /** The script stands for whatever the constraint asks; tests choose scripts that fit it. */
+    @Override
+    public boolean supportsJsonConstraints() {
+        return true;
+    }
+
+    @Override
+    public boolean supportsLogprobs() {
+        return true;
+    }
+
+    @Override
+    public boolean supportsLogitBias() {
+        return true;
+    }
+
     @Override
     public void close() {
     }

@@ -37,6 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * What the node relies on from every {@link InferenceEngine}. A plugin author extends this class, writes a small
@@ -204,12 +205,14 @@ public abstract class InferenceEngineContract {
 
     @Test
     void aJsonSchemaHoldsEvenRandomWeightsToValidJson() {
+        assumeTrue(model.supportsJsonConstraints(), "the engine does not constrain output (the node refuses it)");
         for (long seed = 1; seed <= 3; seed++) {
             SamplingParams sampling = new SamplingParams(1.0, 1.0, OptionalLong.of(seed), 0, 0, closingBias());
             StringBuilder text = new StringBuilder();
             GenerationResult result = model.generate(new GenerationRequest(new Prompt.Chat(List.of(
                     new ChatMessage("user", "Describe someone."))), 400, sampling,
-                    Optional.of(new JsonConstraint(SCHEMA, "response_format")), OptionalInt.empty()), piece -> text.append(piece) != null);
+                    Optional.of(new JsonConstraint(SCHEMA, "response_format")), OptionalInt.empty()),
+                    piece -> text.append(piece) != null);
             assertEquals(GenerationResult.FinishReason.END_OF_SEQUENCE, result.finishReason(), text.toString());
             assertEquals(List.of(), SchemaCheck.problems(SCHEMA, text.toString()), text.toString());
         }
@@ -217,6 +220,7 @@ public abstract class InferenceEngineContract {
 
     @Test
     void logprobsComeWithEachTokenWhenAskedFor() {
+        assumeTrue(model.supportsLogprobs(), "the engine reports no log probabilities (the node refuses them)");
         List<TokenLogprob> logprobs = new ArrayList<>();
         GenerationResult result = model.generate(new GenerationRequest(new Prompt.Text("Once upon a time"), 5,
                 SamplingParams.greedy(), Optional.empty(), OptionalInt.of(3)), new TokenSink() {
@@ -243,6 +247,7 @@ public abstract class InferenceEngineContract {
 
     @Test
     void aLogitBiasBansATokenAndOneOutsideTheVocabularyIsRefused() {
+        assumeTrue(model.supportsLogitBias(), "the engine applies no logit bias (the node refuses it)");
         List<String> free = new ArrayList<>();
         generate(new Prompt.Text("The weather today"), 8, SamplingParams.greedy(), free);
         List<Integer> banned = TinyVocabulary.get().encode(free.get(0));
