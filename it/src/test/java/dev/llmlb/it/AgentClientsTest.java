@@ -200,21 +200,40 @@ class AgentClientsTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"agent-gguf", "agent-safetensors", "agent-onnx"})
-    void openAiJavaGetsLogprobsAndSeveralChoicesEachWithItsSeed(String model) {
+    void openAiJavaGetsSeveralChoicesEachWithItsSeed(String model) {
         ChatCompletion two = client.chat().completions().create(ChatCompletionCreateParams.builder().model(model)
-                .addUserMessage("Tell me a story.").maxCompletionTokens(6).n(2).seed(40).temperature(1.0)
-                .logprobs(true).topLogprobs(3).build());
+                .addUserMessage("Tell me a story.").maxCompletionTokens(6).n(2).seed(40).temperature(1.0).build());
         assertEquals(2, two.choices().size());
-        List<ChatCompletionTokenLogprob> tokens = two.choices().get(0).logprobs().orElseThrow().content().orElseThrow();
-        assertEquals(6, tokens.size());
-        for (ChatCompletionTokenLogprob token : tokens) {
-            assertTrue(token.logprob() <= 0);
-            assertEquals(3, token.topLogprobs().size());
-        }
         // Choice 1 is what the seed + 1 gives on its own.
         ChatCompletion alone = client.chat().completions().create(ChatCompletionCreateParams.builder().model(model)
                 .addUserMessage("Tell me a story.").maxCompletionTokens(6).seed(41).temperature(1.0).build());
         assertEquals(alone.choices().get(0).message().content(), two.choices().get(1).message().content());
+        assertEquals(12, two.usage().orElseThrow().completionTokens());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"agent-safetensors", "agent-onnx"})
+    void openAiJavaGetsLogprobs(String model) {
+        ChatCompletion completion = client.chat().completions().create(ChatCompletionCreateParams.builder()
+                .model(model).addUserMessage("Tell me a story.").maxCompletionTokens(6).logprobs(true).topLogprobs(3)
+                .build());
+        List<ChatCompletionTokenLogprob> tokens = completion.choices().get(0).logprobs().orElseThrow().content()
+                .orElseThrow();
+        assertEquals(6, tokens.size());
+        for (ChatCompletionTokenLogprob token : tokens) {
+            assertTrue(token.logprob() <= 0);
+            assertEquals(3, token.topLogprobs().size());
+            assertTrue(token.topLogprobs().get(0).logprob() >= token.topLogprobs().get(2).logprob());
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void logprobsOnTheLlamaCppEngineAreRefusedNamingTheParameter() {
+        com.openai.errors.BadRequestException e = org.junit.jupiter.api.Assertions.assertThrows(
+                com.openai.errors.BadRequestException.class, () -> client.chat().completions().create(
+                        ChatCompletionCreateParams.builder().model("agent-gguf").addUserMessage("Hi")
+                                .maxCompletionTokens(2).logprobs(true).build()));
+        assertEquals("logprobs", e.param().orElseThrow());
     }
 
     // LangChain4j

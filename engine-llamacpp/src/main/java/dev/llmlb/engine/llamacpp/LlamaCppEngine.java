@@ -97,7 +97,7 @@ final class LlamaCppEngine implements InferenceEngine {
         NativeModels.NativeModel llama = natives.acquire(key);
         OptionalInt bos = meta.bosTokenId().isPresent()
                 ? OptionalInt.of((int) meta.bosTokenId().getAsLong()) : OptionalInt.empty();
-        PromptTokens prompts = new PromptTokens(llama.llama(), meta.addsBos(), bos);
+        PromptTokens prompts = new PromptTokens(llama.llama(), meta.addsBos(), bos, meta.chatTemplate());
         ModelInfo info = new ModelInfo(context, Set.of(ModelInfo.Capability.GENERATE, ModelInfo.Capability.EMBED),
                 model.totalBytes() + kvCacheBytes(meta, context), device, 1);
         LOG.log(System.Logger.Level.INFO, String.format("llamacpp: %s ready on %s%s: context %d tokens, %d threads, "
@@ -105,7 +105,8 @@ final class LlamaCppEngine implements InferenceEngine {
                 gpuLayers != 0 ? " (" + (gpuLayers < 0 ? "all" : gpuLayers) + " layers offloaded)" : "", context,
                 options.threads(), meta.chatTemplate().isPresent() ? "from the model" : "ChatML (model has none)",
                 (System.nanoTime() - started) / 1_000_000));
-        return new LlamaCppModel(model.id(), natives, key, embeddingKey, llama, prompts, info);
+        return new LlamaCppModel(model.id(), natives, key, embeddingKey, llama, prompts, info, meta.chatTemplate(),
+                meta.vocabularySize());
     }
 
     /** The {@code gpu_layers} setting the host passed for this model; -1 (all) when none. */

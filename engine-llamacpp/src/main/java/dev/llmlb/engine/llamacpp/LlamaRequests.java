@@ -44,6 +44,16 @@ final class LlamaRequests {
      *                   request instead of evaluating it again (decided by {@link PromptCache})
      */
     static InferenceParameters completion(int[] prompt, int maxTokens, SamplingParams sampling, boolean reuseCache) {
+        return completion(prompt, maxTokens, sampling, reuseCache, null);
+    }
+
+    /**
+     * A streamed completion held to a GBNF grammar (when not null), with the request's logit bias.
+     *
+     * @see #completion(int[], int, SamplingParams, boolean)
+     */
+    static InferenceParameters completion(int[] prompt, int maxTokens, SamplingParams sampling, boolean reuseCache,
+                                          String grammar) {
         InferenceParameters p = new InferenceParameters("")
                 .setNPredict(maxTokens)
                 .setTemperature((float) Math.max(0, sampling.temperature()))
@@ -56,6 +66,14 @@ final class LlamaRequests {
                 .setRepeatLastN(-1)
                 .setCachePrompt(reuseCache);
         sampling.seed().ifPresent(seed -> p.setSeed(nativeSeed(seed)));
+        if (grammar != null) {
+            p.setGrammar(grammar);
+        }
+        if (!sampling.logitBias().isEmpty()) {
+            Map<Integer, Float> bias = new java.util.HashMap<>();
+            sampling.logitBias().forEach((token, value) -> bias.put(token, value.floatValue()));
+            p.setTokenIdBias(bias);
+        }
         raw(p).put("prompt", Arrays.toString(prompt));
         return p;
     }

@@ -2,7 +2,9 @@ package dev.llmlb.engine.llamacpp;
 
 import de.kherud.llama.LlamaModel;
 import dev.llmlb.api.engine.Prompt;
+import dev.llmlb.engine.hf.ChatTemplate;
 
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
@@ -17,6 +19,11 @@ import java.util.OptionalInt;
  * <p>The text (formatted chat, or a completion prompt as is) is tokenized with special-token parsing, as
  * llama.cpp's server does, and a BOS token is put first when the model asks for one and the text does not already
  * start with it (templates that write the BOS themselves would otherwise get two).
+ *
+ * <p>A chat with tools, tool calls or tool answers is rendered with the model's own Jinja template instead (Jinjava,
+ * as engine-hf-common renders it), since llama.cpp's built-in formatters leave tools out. Such templates see
+ * {@code bos_token} and {@code eos_token} as empty strings (the GGUF reader keeps no token texts); the BOS is added
+ * as above.
  */
 final class PromptTokens {
 
@@ -24,18 +31,28 @@ final class PromptTokens {
     private final boolean addBos;
     private final OptionalInt bosId;
 
-    PromptTokens(LlamaModel llama, boolean addBos, OptionalInt bosId) {
+    private final Optional<ChatTemplate> template;
+
+    PromptTokens(LlamaModel llama, boolean addBos, OptionalInt bosId, Optional<String> chatTemplate) {
         this.llama = llama;
         this.addBos = addBos && bosId.isPresent();
         this.bosId = bosId;
+        this.template = chatTemplate.map(t -> ChatTemplate.of(t, Optional.empty(), Optional.empty()));
     }
 
     /** The text the prompt becomes: a chat rendered with the model's template, or the completion text. */
     String text(Prompt prompt) {
         return switch (prompt) {
+            case Prompt.Chat chat when template.isPresent() && usesTools(chat) ->
+                    template.get().render(chat.messages(), chat.tools(), true);
             case Prompt.Chat chat -> llama.applyTemplate(LlamaRequests.chat(chat.messages()));
             case Prompt.Text text -> text.text();
         };
+    }
+
+    private static boolean usesTools(Prompt.Chat chat) {
+        return !chat.tools().isEmpty() || chat.messages().stream()
+                .anyMatch(m -> !m.toolCalls().isEmpty() || m.role().equals("tool"));
     }
 
     int[] tokens(Prompt prompt) {
