@@ -413,4 +413,23 @@ class OpenAiApiTest {
         assertEquals("[0,1,2]", completion.get("text_offset").toString());
         assertEquals(-1.0, completion.get("top_logprobs").get(0).get("a").asDouble());
     }
+
+    @Test
+    void requestsForMoreChoicesThanTheModelHasSequencesAllFinish() throws Exception {
+        TestClient client = start("LLMLB_PARALLEL", "1", "TEST_TOKEN_DELAY_MS", "2");
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+        try {
+            List<java.util.concurrent.Future<TestClient.Response>> answers = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                answers.add(pool.submit(() -> client.post("/v1/chat/completions", chat(",\"n\":3,\"max_tokens\":4"))));
+            }
+            for (var answer : answers) {
+                TestClient.Response response = answer.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                assertEquals(200, response.status(), response.body());
+                assertEquals(3, json(response.body()).get("choices").size());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }
