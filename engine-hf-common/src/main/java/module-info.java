@@ -13,6 +13,7 @@ module dev.llmlb.engine.hf {
 
     exports dev.llmlb.engine.hf;
     exports dev.llmlb.engine.hf.embed;
+    exports dev.llmlb.engine.hf.json;
     // Jinjava calls the template functions (raise_exception, strftime_now) by reflection.
     opens dev.llmlb.engine.hf.internal to jinjava;
 }

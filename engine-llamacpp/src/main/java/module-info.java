@@ -8,6 +8,7 @@
 module dev.llmlb.engine.llamacpp {
     requires dev.llmlb.api;
     requires llama;
+    requires dev.llmlb.engine.hf;
 
     provides dev.llmlb.api.engine.InferenceEngineFactory with dev.llmlb.engine.llamacpp.LlamaCppEngineFactory;
 }

@@ -9,10 +9,19 @@ import java.util.Objects;
  */
 public sealed interface Prompt {
 
-    /** Chat messages in order. */
-    record Chat(List<ChatMessage> messages) implements Prompt {
+    /**
+     * Chat messages in order, and the tools the model may call. An engine renders both through the model's chat
+     * template (which decides how tools appear in the prompt); a template that knows no tools leaves them out.
+     */
+    record Chat(List<ChatMessage> messages, List<Tool> tools) implements Prompt {
         public Chat {
             messages = List.copyOf(messages);
+            tools = List.copyOf(tools);
+        }
+
+        /** Messages without tools. */
+        public Chat(List<ChatMessage> messages) {
+            this(messages, List.of());
         }
     }
 

@@ -13,4 +13,14 @@ public interface TokenSink {
      * @return {@code true} to go on, {@code false} to stop now (the client left, or a stop sequence matched)
      */
     boolean onToken(String text);
+
+    /**
+     * One generated token with its log probabilities: what an engine calls instead of {@link #onToken(String)} when
+     * the request asked for {@link GenerationRequest#topLogprobs()}. By default it drops them.
+     *
+     * @param logprob the token's log probability and the alternatives asked for
+     */
+    default boolean onToken(String text, TokenLogprob logprob) {
+        return onToken(text);
+    }
 }

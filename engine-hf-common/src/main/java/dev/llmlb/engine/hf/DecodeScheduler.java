@@ -4,6 +4,7 @@ import dev.llmlb.api.engine.ContextLengthExceededException;
 import dev.llmlb.api.engine.EngineException;
 import dev.llmlb.api.engine.GenerationResult;
 import dev.llmlb.api.engine.SamplingParams;
+import dev.llmlb.api.engine.TokenLogprob;
 import dev.llmlb.api.engine.TokenSink;
 
 import java.util.ArrayDeque;
@@ -131,6 +132,17 @@ public final class DecodeScheduler<S> implements AutoCloseable {
      *                                        through
      */
     public GenerationResult generate(int[] promptTokens, int maxTokens, SamplingParams sampling, TokenSink sink) {
+        return generate(promptTokens, maxTokens, new Sampler(sampling), sink, null);
+    }
+
+    /**
+     * Runs one generation with its own sampler (a constraint, log probabilities) and blocks until it ends.
+     *
+     * @param logprobs turns the sampler's log probabilities into what the sink gets; null to send none
+     * @see #generate(int[], int, SamplingParams, TokenSink)
+     */
+    public GenerationResult generate(int[] promptTokens, int maxTokens, Sampler sampler, TokenSink sink,
+                                     Function<Sampler.Logprobs, TokenLogprob> logprobs) {
         int prompt = promptTokens.length;
         if (prompt == 0) {
             throw new EngineException("the prompt has no tokens");
@@ -139,9 +151,9 @@ public final class DecodeScheduler<S> implements AutoCloseable {
             throw new ContextLengthExceededException(prompt, contextLength);
         }
         Generation<S> generation = new Generation<>(promptTokens.clone(), Math.min(maxTokens, contextLength - prompt),
-                new Sampler(sampling));
+                sampler);
         submit(generation);
-        return generation.deliver(sink, new IncrementalDetokenizer(detokenize), this::wake);
+        return generation.deliver(sink, new IncrementalDetokenizer(detokenize), this::wake, logprobs);
     }
 
     /**
@@ -369,7 +381,15 @@ public final class DecodeScheduler<S> implements AutoCloseable {
 
     /** Samples the sequence's next token and hands it to the caller, or ends the sequence. */
     private void advance(Generation<S> g, float[] logits) {
-        int token = g.sampler.next(logits);
+        int token;
+        try {
+            token = g.sampler.next(logits);
+        } catch (RuntimeException e) {
+            // A sampler's failure (a constraint's bug) is its own sequence's, not the batch's.
+            finish(g);
+            g.fail(failure(e));
+            return;
+        }
         if (eosTokenIds.contains(token)) {
             finish(g);
             g.endOfSequence();

@@ -3,11 +3,13 @@ package dev.llmlb.engine.hf;
 import dev.llmlb.api.engine.EngineException;
 import dev.llmlb.api.engine.GenerationResult;
 import dev.llmlb.api.engine.GenerationResult.FinishReason;
+import dev.llmlb.api.engine.TokenLogprob;
 import dev.llmlb.api.engine.TokenSink;
 
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.Function;
 
 /**
  * One generation in a {@link DecodeScheduler}: what its caller asked for, the events the scheduler sends it, and on
@@ -20,7 +22,7 @@ final class Generation<S> {
 
     /** What the scheduler tells the caller. */
     private sealed interface Event {
-        record Token(int id, boolean last) implements Event {
+        record Token(int id, boolean last, Sampler.Logprobs logprobs) implements Event {
         }
 
         record EndOfSequence() implements Event {
@@ -63,7 +65,7 @@ final class Generation<S> {
     }
 
     void token(int id, boolean last) {
-        events.add(new Event.Token(id, last));
+        events.add(new Event.Token(id, last, sampler.lastLogprobs()));
     }
 
     void endOfSequence() {
@@ -86,7 +88,8 @@ final class Generation<S> {
      *
      * @throws EngineException when the model failed or was closed, or the caller was interrupted
      */
-    GenerationResult deliver(TokenSink sink, IncrementalDetokenizer text, Runnable taken) {
+    GenerationResult deliver(TokenSink sink, IncrementalDetokenizer text, Runnable taken,
+                             Function<Sampler.Logprobs, TokenLogprob> logprobs) {
         int delivered = 0;
         try {
             while (true) {
@@ -95,7 +98,10 @@ final class Generation<S> {
                 switch (event) {
                     case Event.Token token -> {
                         delivered++;
-                        if (!sink.onToken(text.next(token.id()))) {
+                        String piece = text.next(token.id());
+                        boolean go = token.logprobs() == null || logprobs == null ? sink.onToken(piece)
+                                : sink.onToken(piece, logprobs.apply(token.logprobs()));
+                        if (!go) {
                             return result(FinishReason.STOPPED_BY_SINK, delivered);
                         }
                         if (token.last()) {

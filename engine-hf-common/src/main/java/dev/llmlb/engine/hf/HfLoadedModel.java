@@ -3,10 +3,14 @@ package dev.llmlb.engine.hf;
 import dev.llmlb.api.engine.EngineException;
 import dev.llmlb.api.engine.GenerationRequest;
 import dev.llmlb.api.engine.GenerationResult;
+import dev.llmlb.api.engine.InvalidInputException;
 import dev.llmlb.api.engine.LoadedModel;
 import dev.llmlb.api.engine.ModelInfo;
 import dev.llmlb.api.engine.Prompt;
 import dev.llmlb.api.engine.TokenSink;
+import dev.llmlb.engine.hf.json.JsonTokenConstraint;
+
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
@@ -93,10 +97,47 @@ public abstract class HfLoadedModel implements LoadedModel {
         return folder.render(prompt);
     }
 
+    /**
+     * Generates through the scheduler with the request's own sampler: its {@code logit_bias} (ids checked against the
+     * model's vocabulary), its JSON constraint and its log probabilities.
+     */
     @Override
     public final GenerationResult generate(GenerationRequest request, TokenSink sink) {
-        return whileOpen(() -> scheduler.generate(promptTokens(request.prompt()), request.maxTokens(),
-                request.sampling(), sink));
+        int vocabulary = folder.config().vocabSize();
+        for (int token : request.sampling().logitBias().keySet()) {
+            if (token >= vocabulary) {
+                throw new InvalidInputException("logit_bias", "Invalid 'logit_bias': token id " + token + " is "
+                        + "outside this model's vocabulary of " + vocabulary + " tokens.");
+            }
+        }
+        return whileOpen(() -> {
+            int[] prompt = promptTokens(request.prompt());
+            JsonTokenConstraint constraint = request.constraint().map(c -> JsonTokenConstraint.of(c,
+                    folder.tokenTrie(), folder.vocabulary(), folder.eosTokenIds())).orElse(null);
+            Sampler sampler = new Sampler(request.sampling(), constraint, request.topLogprobs().orElse(-1));
+            return scheduler.generate(prompt, request.maxTokens(), sampler, sink,
+                    request.topLogprobs().isPresent() ? folder::describe : null);
+        });
+    }
+
+    @Override
+    public final boolean supportsJsonConstraints() {
+        return true;
+    }
+
+    @Override
+    public final boolean supportsLogprobs() {
+        return true;
+    }
+
+    @Override
+    public final boolean supportsLogitBias() {
+        return true;
+    }
+
+    @Override
+    public final Optional<String> chatTemplate() {
+        return Optional.of(folder.chatTemplate().source());
     }
 
     /** Releases the engine's decoder; called after the scheduler has stopped, before the tokenizer closes. */

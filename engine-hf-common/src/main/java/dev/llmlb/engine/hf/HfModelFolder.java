@@ -2,8 +2,12 @@ package dev.llmlb.engine.hf;
 
 import dev.llmlb.api.engine.EngineException;
 import dev.llmlb.api.engine.Prompt;
+import dev.llmlb.api.engine.TokenLogprob;
+import dev.llmlb.engine.hf.json.TokenTrie;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.LinkedHashSet;
 import java.util.Set;
 
@@ -21,8 +25,12 @@ public final class HfModelFolder implements AutoCloseable {
     private final HfTokenizer tokenizer;
     private final ChatTemplate chatTemplate;
     private final Set<Integer> eosTokenIds;
+    private final Path directory;
+    private volatile Vocabulary vocabulary;
+    private volatile TokenTrie trie;
 
-    private HfModelFolder(HfConfig config, HfTokenizer tokenizer) {
+    private HfModelFolder(Path directory, HfConfig config, HfTokenizer tokenizer) {
+        this.directory = directory;
         this.config = config;
         this.tokenizer = tokenizer;
         this.chatTemplate = ChatTemplate.forTokenizer(tokenizer);
@@ -38,7 +46,7 @@ public final class HfModelFolder implements AutoCloseable {
      */
     public static HfModelFolder open(Path directory) {
         HfConfig config = HfConfig.read(directory);
-        return new HfModelFolder(config, HfTokenizer.load(directory));
+        return new HfModelFolder(directory, config, HfTokenizer.load(directory));
     }
 
     public HfConfig config() {
@@ -66,7 +74,8 @@ public final class HfModelFolder implements AutoCloseable {
         if (prompt instanceof Prompt.Text text) {
             return text.text();
         }
-        String rendered = chatTemplate.render(((Prompt.Chat) prompt).messages(), true);
+        Prompt.Chat chat = (Prompt.Chat) prompt;
+        String rendered = chatTemplate.render(chat.messages(), chat.tools(), true);
         String bos = tokenizer.bosToken().orElse("");
         int[] prefix = tokenizer.specialPrefix();
         if (!bos.isEmpty() && prefix.length > 0 && rendered.startsWith(bos)
@@ -79,6 +88,45 @@ public final class HfModelFolder implements AutoCloseable {
     /** The ids of a prompt, special tokens included: what {@link DecodeScheduler#generate} takes. */
     public int[] promptTokens(Prompt prompt) {
         return tokenizer.encode(render(prompt));
+    }
+
+    /** What each token writes, read from {@code tokenizer.json} on first use. */
+    public Vocabulary vocabulary() {
+        Vocabulary v = vocabulary;
+        if (v == null) {
+            synchronized (this) {
+                if (vocabulary == null) {
+                    vocabulary = Vocabulary.read(directory.resolve("tokenizer.json"));
+                }
+                v = vocabulary;
+            }
+        }
+        return v;
+    }
+
+    /** The vocabulary as a trie, for JSON constraints; built on first use. */
+    public TokenTrie tokenTrie() {
+        TokenTrie t = trie;
+        if (t == null) {
+            synchronized (this) {
+                if (trie == null) {
+                    trie = TokenTrie.of(vocabulary());
+                }
+                t = trie;
+            }
+        }
+        return t;
+    }
+
+    /** The log probabilities of one choice, with each token's text and bytes, as the API reports them. */
+    public TokenLogprob describe(Sampler.Logprobs logprobs) {
+        Vocabulary v = vocabulary();
+        List<TokenLogprob> top = new ArrayList<>(logprobs.topTokens().length);
+        for (int i = 0; i < logprobs.topTokens().length; i++) {
+            int id = logprobs.topTokens()[i];
+            top.add(new TokenLogprob(v.text(id), v.bytes(id), logprobs.topLogprobs()[i], List.of()));
+        }
+        return new TokenLogprob(v.text(logprobs.token()), v.bytes(logprobs.token()), logprobs.logprob(), top);
     }
 
     @Override

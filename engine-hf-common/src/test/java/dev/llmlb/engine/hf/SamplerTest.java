@@ -88,4 +88,32 @@ class SamplerTest {
         draws(new SamplingParams(0, 1, OptionalLong.empty(), 1, 1), 5);
         assertEquals(java.util.Arrays.toString(copy), java.util.Arrays.toString(LOGITS));
     }
+
+    @Test
+    void logitBiasShiftsTheChoiceAndMinusOneHundredBansAToken() {
+        SamplingParams banned = new SamplingParams(0.0, 1.0, OptionalLong.empty(), 0, 0, java.util.Map.of(1, -100.0));
+        assertEquals(4, new Sampler(banned).next(LOGITS));
+        SamplingParams favoured = new SamplingParams(0.0, 1.0, OptionalLong.empty(), 0, 0,
+                java.util.Map.of(3, 4.5));
+        assertEquals(3, new Sampler(favoured).next(LOGITS));
+    }
+
+    @Test
+    void logprobsAreTheLogSoftmaxAfterBiasAndBeforeTemperatureWithTheTopAlternatives() {
+        SamplingParams params = new SamplingParams(0.5, 1.0, OptionalLong.of(3), 0, 0, java.util.Map.of(0, 1.0));
+        Sampler sampler = new Sampler(params, null, 2);
+        int token = sampler.next(LOGITS);
+        float[] biased = LOGITS.clone();
+        biased[0] += 1.0f;
+        double sum = 0;
+        for (float l : biased) {
+            sum += Math.exp(l);
+        }
+        Sampler.Logprobs logprobs = sampler.lastLogprobs();
+        assertEquals(token, logprobs.token());
+        assertEquals(biased[token] - Math.log(sum), logprobs.logprob(), 1e-5);
+        assertEquals(List.of(1, 4), java.util.Arrays.stream(logprobs.topTokens()).boxed().toList());
+        assertEquals(3.0 - Math.log(sum), logprobs.topLogprobs()[0], 1e-5);
+        assertEquals(null, new Sampler(params).lastLogprobs());
+    }
 }

@@ -102,7 +102,7 @@ final class LlamaCppEngine implements InferenceEngine {
         NativeModels.NativeModel llama = natives.acquire(key);
         OptionalInt bos = meta.bosTokenId().isPresent()
                 ? OptionalInt.of((int) meta.bosTokenId().getAsLong()) : OptionalInt.empty();
-        PromptTokens prompts = new PromptTokens(llama.llama(), meta.addsBos(), bos);
+        PromptTokens prompts = new PromptTokens(llama.llama(), meta.addsBos(), bos, meta.chatTemplate());
         ModelInfo info = new ModelInfo(context, Set.of(ModelInfo.Capability.GENERATE, ModelInfo.Capability.EMBED),
                 model.totalBytes() + kvCacheBytes(meta, context, sequences, kvCache), device, sequences);
         LOG.log(System.Logger.Level.INFO, String.format("llamacpp: %s ready on %s%s: %d sequences of %d tokens, "
@@ -112,7 +112,8 @@ final class LlamaCppEngine implements InferenceEngine {
                 flashAttention ? ", flash attention" : "", options.threads(),
                 meta.chatTemplate().isPresent() ? "from the model" : "ChatML (model has none)",
                 (System.nanoTime() - started) / 1_000_000));
-        return new LlamaCppModel(model.id(), natives, key, embeddingKey, llama, prompts, info);
+        return new LlamaCppModel(model.id(), natives, key, embeddingKey, llama, prompts, info, meta.chatTemplate(),
+                meta.vocabularySize());
     }
 
     /** The {@code gpu_layers} setting the host passed for this model; -1 (all) when none. */

@@ -10,6 +10,7 @@ import dev.llmlb.api.engine.EngineException;
 import dev.llmlb.api.engine.GenerationRequest;
 import dev.llmlb.api.engine.GenerationResult;
 import dev.llmlb.api.engine.InvalidInputException;
+import dev.llmlb.api.engine.JsonConstraint;
 import dev.llmlb.api.engine.LoadedModel;
 import dev.llmlb.api.engine.ModelInfo;
 import dev.llmlb.api.engine.Prompt;
@@ -17,6 +18,8 @@ import dev.llmlb.api.engine.TokenSink;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * A GGUF model loaded in llama.cpp.
@@ -44,13 +47,18 @@ final class LlamaCppModel implements LoadedModel {
     private final NativeModels.NativeModel llama;
     private final PromptTokens prompts;
     private final ModelInfo info;
+    private final Optional<String> chatTemplate;
+    private final OptionalLong vocabularySize;
     private NativeModels.NativeModel embedder;
     private final Object embeddingTurn = new Object();
     private boolean closed;
     private int running;
 
     LlamaCppModel(String id, NativeModels natives, NativeModels.Key key, NativeModels.Key embeddingKey,
-                  NativeModels.NativeModel llama, PromptTokens prompts, ModelInfo info) {
+                  NativeModels.NativeModel llama, PromptTokens prompts, ModelInfo info, Optional<String> chatTemplate,
+                  OptionalLong vocabularySize) {
+        this.chatTemplate = chatTemplate;
+        this.vocabularySize = vocabularySize;
         this.id = id;
         this.natives = natives;
         this.key = key;
@@ -95,6 +103,32 @@ final class LlamaCppModel implements LoadedModel {
         }
     }
 
+    /** Through llama.cpp's grammars: the schema becomes a GBNF grammar ({@code json_schema_to_grammar}). */
+    @Override
+    public boolean supportsJsonConstraints() {
+        return true;
+    }
+
+    @Override
+    public boolean supportsLogitBias() {
+        return true;
+    }
+
+    /**
+     * No: java-llama.cpp 4.2.0 aborts the JVM when a request asks for {@code n_probs} (streamed or not, greedy or
+     * sampled; measured), and it gives no other access to the logits. The host refuses {@code logprobs} for GGUF
+     * models.
+     */
+    @Override
+    public boolean supportsLogprobs() {
+        return false;
+    }
+
+    @Override
+    public Optional<String> chatTemplate() {
+        return chatTemplate;
+    }
+
     @Override
     public GenerationResult generate(GenerationRequest request, TokenSink sink) {
         enter();
@@ -106,6 +140,13 @@ final class LlamaCppModel implements LoadedModel {
     }
 
     private GenerationResult generateOnASlot(GenerationRequest request, TokenSink sink) {
+        for (int token : request.sampling().logitBias().keySet()) {
+            if (vocabularySize.isPresent() && token >= vocabularySize.getAsLong()) {
+                throw new InvalidInputException("logit_bias", "Invalid 'logit_bias': token id " + token + " is "
+                        + "outside this model's vocabulary of " + vocabularySize.getAsLong() + " tokens.");
+            }
+        }
+        String grammar = request.constraint().map(LlamaCppModel::grammar).orElse(null);
         int[] prompt = prompts.tokens(request.prompt());
         int context = info.contextLength();
         if (prompt.length == 0) {
@@ -117,8 +158,8 @@ final class LlamaCppModel implements LoadedModel {
         }
         int budget = Math.min(request.maxTokens(), context - prompt.length);
         SequenceSlots.Lease slot = llama.slots().acquire(prompt, request.sampling());
-        try (NativeStream stream = llama.results().start(
-                LlamaRequests.completion(prompt, budget, request.sampling(), slot.reuse(), slot.id()), slot.id())) {
+        try (NativeStream stream = llama.results().start(LlamaRequests.completion(prompt, budget, request.sampling(),
+                slot.reuse(), slot.id(), grammar), slot.id())) {
             GenerationLoop.Outcome outcome = GenerationLoop.run(stream, stream::stop, budget, prompt.length, sink);
             slot.cache().record(prompt, slot.reuse(), outcome.tokensAtMost());
             return outcome.result();
@@ -127,6 +168,17 @@ final class LlamaCppModel implements LoadedModel {
             throw new EngineException("llama.cpp failed to generate with " + id + ": " + e.getMessage(), e);
         } finally {
             llama.slots().release(slot);
+        }
+    }
+
+    /** The GBNF grammar of a JSON constraint, as llama.cpp's server makes it from a {@code json_schema}. */
+    private static String grammar(JsonConstraint constraint) {
+        try {
+            return LlamaModel.jsonSchemaToGrammar(constraint.schema());
+        } catch (RuntimeException e) {
+            NativeErrors.rethrowIfNotNative(e);
+            throw new InvalidInputException(constraint.param(), "invalid_schema", "The schema at '"
+                    + constraint.param() + "' cannot be turned into a grammar: " + e.getMessage());
         }
     }
 

@@ -46,6 +46,16 @@ final class LlamaRequests {
      */
     static InferenceParameters completion(int[] prompt, int maxTokens, SamplingParams sampling, boolean reuseCache,
                                           int slot) {
+        return completion(prompt, maxTokens, sampling, reuseCache, slot, null);
+    }
+
+    /**
+     * A streamed completion held to a GBNF grammar (when not null), with the request's logit bias.
+     *
+     * @see #completion(int[], int, SamplingParams, boolean, int)
+     */
+    static InferenceParameters completion(int[] prompt, int maxTokens, SamplingParams sampling, boolean reuseCache,
+                                          int slot, String grammar) {
         InferenceParameters p = new InferenceParameters("")
                 .setNPredict(maxTokens)
                 .setTemperature((float) Math.max(0, sampling.temperature()))
@@ -58,6 +68,14 @@ final class LlamaRequests {
                 .setRepeatLastN(-1)
                 .setCachePrompt(reuseCache);
         sampling.seed().ifPresent(seed -> p.setSeed(nativeSeed(seed)));
+        if (grammar != null) {
+            p.setGrammar(grammar);
+        }
+        if (!sampling.logitBias().isEmpty()) {
+            Map<Integer, Float> bias = new java.util.HashMap<>();
+            sampling.logitBias().forEach((token, value) -> bias.put(token, value.floatValue()));
+            p.setTokenIdBias(bias);
+        }
         raw(p).put("prompt", Arrays.toString(prompt));
         raw(p).put("id_slot", Integer.toString(slot));
         return p;

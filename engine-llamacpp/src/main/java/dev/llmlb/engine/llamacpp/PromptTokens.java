@@ -4,8 +4,10 @@ import de.kherud.llama.LlamaModel;
 import dev.llmlb.api.engine.ChatMessage;
 import dev.llmlb.api.engine.InvalidInputException;
 import dev.llmlb.api.engine.Prompt;
+import dev.llmlb.engine.hf.ChatTemplate;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
@@ -24,6 +26,11 @@ import java.util.OptionalInt;
  *
  * <p>Text with an unpaired UTF-16 surrogate (JSON allows {@code "\ud800"}) is refused with
  * {@link InvalidInputException}: java-llama.cpp would silently send a {@code ?} in its place.
+ *
+ * <p>A chat with tools, tool calls or tool answers is rendered with the model's own Jinja template instead (Jinjava,
+ * as engine-hf-common renders it), since llama.cpp's built-in formatters leave tools out. Such templates see
+ * {@code bos_token} and {@code eos_token} as empty strings (the GGUF reader keeps no token texts); the BOS is added
+ * as above.
  */
 final class PromptTokens {
 
@@ -31,25 +38,41 @@ final class PromptTokens {
     private final boolean addBos;
     private final OptionalInt bosId;
 
-    PromptTokens(LlamaModel llama, boolean addBos, OptionalInt bosId) {
+    private final Optional<ChatTemplate> template;
+
+    PromptTokens(LlamaModel llama, boolean addBos, OptionalInt bosId, Optional<String> chatTemplate) {
         this.llama = llama;
         this.addBos = addBos && bosId.isPresent();
         this.bosId = bosId;
+        this.template = chatTemplate.map(t -> ChatTemplate.of(t, Optional.empty(), Optional.empty()));
     }
 
     /** The text the prompt becomes: a chat rendered with the model's template, or the completion text. */
     String text(Prompt prompt) {
         return switch (prompt) {
+            case Prompt.Chat chat when template.isPresent() && usesTools(chat) -> {
+                checkedChat(chat.messages());
+                yield template.get().render(chat.messages(), chat.tools(), true);
+            }
             case Prompt.Chat chat -> chat(chat.messages());
             case Prompt.Text text -> checked(text.text(), "prompt");
         };
     }
 
-    private String chat(List<ChatMessage> messages) {
+    private static boolean usesTools(Prompt.Chat chat) {
+        return !chat.tools().isEmpty() || chat.messages().stream()
+                .anyMatch(m -> !m.toolCalls().isEmpty() || m.role().equals("tool"));
+    }
+
+    private static void checkedChat(List<ChatMessage> messages) {
         for (ChatMessage m : messages) {
             checked(m.role(), "messages");
             checked(m.content(), "messages");
         }
+    }
+
+    private String chat(List<ChatMessage> messages) {
+        checkedChat(messages);
         TemplateText carried = TemplateText.of(messages);
         return carried.restore(llama.applyTemplate(LlamaRequests.chat(carried.messages())));
     }

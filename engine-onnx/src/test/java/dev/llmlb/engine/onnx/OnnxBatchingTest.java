@@ -350,4 +350,54 @@ class OnnxBatchingTest {
             assertEquals(alone.get(i), together.get(i), graph + ": generation " + i);
         }
     }
+
+    /**
+     * A constrained sequence (JSON) and free ones share passes: the free ones write exactly what they write alone,
+     * and the constrained one writes the JSON it writes alone. A sequence's constraint masks its own logits only.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"standard", "genai"})
+    void aConstraintInTheBatchChangesOnlyItsOwnSequence(String graph) throws Exception {
+        LoadedModel model = models.get(graph);
+        dev.llmlb.api.engine.JsonConstraint json = new dev.llmlb.api.engine.JsonConstraint(
+                "{\"type\": \"object\", \"properties\": {\"n\": {\"type\": \"integer\"}, \"ok\": "
+                        + "{\"type\": \"boolean\"}}, \"required\": [\"n\", \"ok\"]}", "response_format");
+        java.util.function.Function<Integer, GenerationRequest> request = i -> new GenerationRequest(
+                new Prompt.Text(PROMPTS[i]), 24, SamplingParams.greedy(),
+                i == 0 ? java.util.Optional.of(json) : java.util.Optional.empty(), java.util.OptionalInt.empty());
+        List<String> alone = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            StringBuilder text = new StringBuilder();
+            model.generate(request.apply(i), piece -> text.append(piece) != null);
+            alone.add(text.toString());
+        }
+        long before = ((OnnxModel) model).batchStats().sequenceSteps();
+        long stepsBefore = ((OnnxModel) model).batchStats().steps();
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        try {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<String>> together = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                int index = i;
+                together.add(pool.submit(() -> {
+                    start.await();
+                    StringBuilder text = new StringBuilder();
+                    model.generate(request.apply(index), piece -> text.append(piece) != null);
+                    return text.toString();
+                }));
+            }
+            start.countDown();
+            for (int i = 0; i < 3; i++) {
+                assertEquals(alone.get(i), together.get(i).get(60, TimeUnit.SECONDS), "sequence " + i);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertTrue(alone.get(0).startsWith("{\"n\":"), alone.get(0));
+        if (graph.equals("genai")) {
+            long sequenceSteps = ((OnnxModel) model).batchStats().sequenceSteps() - before;
+            long steps = ((OnnxModel) model).batchStats().steps() - stepsBefore;
+            assertTrue(sequenceSteps > steps, "the sequences shared passes: " + sequenceSteps + " in " + steps);
+        }
+    }
 }

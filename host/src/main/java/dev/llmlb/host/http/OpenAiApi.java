@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmlb.api.ModelSpec;
 import dev.llmlb.api.engine.EmbeddingResult;
+import dev.llmlb.api.engine.LoadedModel;
 import dev.llmlb.api.engine.Prompt;
 import dev.llmlb.host.catalog.Catalog;
 import dev.llmlb.host.failure.Failure;
@@ -27,7 +28,11 @@ import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.UUID;
 
 /** The OpenAI-compatible routes under {@code /v1}. */
@@ -102,61 +107,85 @@ public final class OpenAiApi {
     private void chat(ServerRequest req, ServerResponse res) {
         ChatCompletionRequest chat = ChatCompletionRequest.parse(bodies.readObject(req));
         ModelSpec spec = spec(chat.model());
-        Generator.Request generation = new Generator.Request(new Prompt.Chat(chat.messages()), chat.maxTokens(),
-                chat.sampling(), chat.stop());
-        serve(req, res, spec, generation, chat.stream(), new Answer("chatcmpl-", "chat.completion",
-                "chat.completion.chunk", true, chat.includeUsage(), ""));
+        Generator.Request generation = new Generator.Request(new Prompt.Chat(chat.messages(), chat.tools()),
+                chat.maxTokens(), chat.sampling(), chat.stop(), chat.constraint(), chat.topLogprobs());
+        serve(req, res, spec, generation, chat.choices(), chat.stream(), new Answer("chatcmpl-", "chat.completion",
+                "chat.completion.chunk", Optional.of(chat), chat.includeUsage(), ""));
     }
 
     private void complete(ServerRequest req, ServerResponse res) {
         CompletionRequest completion = CompletionRequest.parse(bodies.readObject(req));
         ModelSpec spec = spec(completion.model());
         Generator.Request generation = new Generator.Request(new Prompt.Text(completion.prompt()),
-                completion.maxTokens(), completion.sampling(), completion.stop());
-        serve(req, res, spec, generation, completion.stream(), new Answer("cmpl-", "text_completion",
-                "text_completion", false, completion.includeUsage(), completion.echo() ? completion.prompt() : ""));
+                completion.maxTokens(), completion.sampling(), completion.stop(), Optional.empty(),
+                completion.logprobs());
+        serve(req, res, spec, generation, completion.choices(), completion.stream(), new Answer("cmpl-",
+                "text_completion", "text_completion", Optional.empty(), completion.includeUsage(),
+                completion.echo() ? completion.prompt() : ""));
     }
 
     /**
-     * How an endpoint answers: the id prefix and object names, whether choices carry a chat {@code message} or a
-     * completion's {@code text}, whether a streamed answer ends with usage, and text echoed before the answer.
+     * How an endpoint answers: the id prefix and object names, the chat request (whose choices carry a
+     * {@code message}; a completion's carry {@code text}), whether a streamed answer ends with usage, and text
+     * echoed before the answer.
      */
-    private record Answer(String idPrefix, String object, String chunkObject, boolean chat, boolean includeUsage,
-                          String echo) {
+    private record Answer(String idPrefix, String object, String chunkObject, Optional<ChatCompletionRequest> chat,
+                          boolean includeUsage, String echo) {
+
+        boolean logprobs(Generator.Request generation) {
+            return generation.topLogprobs().isPresent();
+        }
     }
 
     /**
      * Leases the model, generates and answers, as one JSON object or as a stream. The request is cancelled when its
      * client leaves, while it waits or while it generates; the lease is released once the engine has returned.
+     *
+     * <p>Several choices ({@code n}) run one after another on the one lease, choice {@code i} with seed
+     * {@code seed + i}: a request never holds more than one of the model's sequences, so requests for many choices
+     * cannot starve or deadlock each other when the model has fewer sequences than they ask for, and other requests
+     * keep their share of the batch.
      */
     private void serve(ServerRequest req, ServerResponse res, ModelSpec spec, Generator.Request generation,
-                       boolean stream, Answer answer) {
+                       int choices, boolean stream, Answer answer) {
         String id = answer.idPrefix() + randomId();
         long created = System.currentTimeMillis() / 1000;
         Cancellation cancellation = new Cancellation();
         try (AutoCloseable watch = clients.watch(req, cancellation);
              Lease lease = models.acquire(spec, cancellation)) {
             ModelCapabilities.requireGeneration(spec, lease.model());
+            requireSupport(spec, lease.model(), generation);
+            ToolMode mode = answer.chat().map(chat -> ToolMode.of(chat, lease.model().chatTemplate()))
+                    .orElse(new ToolMode.Text());
             if (stream) {
-                stream(res, lease, generation, cancellation, id, created, answer, RequestIds.of(req));
+                stream(res, lease, generation, choices, mode, cancellation, id, created, answer, RequestIds.of(req));
                 return;
             }
-            Outcome outcome = generator.generate(lease, generation, cancellation, text -> { });
+            List<Outcome> outcomes = new ArrayList<>();
+            for (int i = 0; i < choices; i++) {
+                outcomes.add(generator.generate(lease, choice(generation, i), cancellation, (text, logprobs) -> { }));
+            }
             // The engine has returned: free the sequence before the client hears the answer.
             lease.close();
             ObjectNode body = envelope(id, answer.object(), created, spec.id());
-            ObjectNode choice = body.putArray("choices").addObject();
-            choice.put("index", 0);
-            if (answer.chat()) {
-                ObjectNode message = choice.putObject("message");
-                message.put("role", "assistant");
-                message.put("content", outcome.text());
-            } else {
+            ArrayNode list = body.putArray("choices");
+            for (int i = 0; i < outcomes.size(); i++) {
+                Outcome outcome = outcomes.get(i);
+                if (answer.chat().isPresent()) {
+                    list.add(ChatChoice.complete(i, mode, outcome, answer.logprobs(generation)));
+                    continue;
+                }
+                ObjectNode choice = list.addObject();
+                choice.put("index", i);
                 choice.put("text", answer.echo() + outcome.text());
+                if (outcome.logprobs().isPresent()) {
+                    choice.set("logprobs", LogprobsJson.completion(outcome.logprobs().get(), answer.echo().length()));
+                } else {
+                    choice.putNull("logprobs");
+                }
+                choice.put("finish_reason", outcome.finishReason());
             }
-            choice.putNull("logprobs");
-            choice.put("finish_reason", outcome.finishReason());
-            body.set("usage", usage(outcome));
+            body.set("usage", usage(outcomes));
             Responses.json(res, body);
         } catch (ClientGoneException e) {
             LOG.log(Level.INFO, "Request for {0} ended early: {1}; generation stopped", spec.id(), e.getMessage());
@@ -168,56 +197,91 @@ public final class OpenAiApi {
         }
     }
 
+    /** Refuses what the model's engine cannot honour, rather than answering as if it had been done. */
+    private static void requireSupport(ModelSpec spec, LoadedModel model, Generator.Request generation) {
+        generation.constraint().filter(c -> !model.supportsJsonConstraints()).ifPresent(c -> {
+            throw FailureException.unsupported(c.param(), "Model '" + spec.id() + "' runs on an engine that cannot "
+                    + "hold its output to a JSON schema, which '" + c.param() + "' asks for.");
+        });
+        if (generation.topLogprobs().isPresent() && !model.supportsLogprobs()) {
+            throw FailureException.unsupported("logprobs", "Model '" + spec.id() + "' runs on an engine that does "
+                    + "not report log probabilities.");
+        }
+        if (!generation.sampling().logitBias().isEmpty() && !model.supportsLogitBias()) {
+            throw FailureException.unsupported("logit_bias", "Model '" + spec.id() + "' runs on an engine that "
+                    + "cannot apply 'logit_bias'.");
+        }
+    }
+
+    /** Choice {@code i}: with a seed, {@code seed + i}, so that the choices differ and each can be reproduced. */
+    private static Generator.Request choice(Generator.Request generation, int i) {
+        if (i == 0 || generation.sampling().seed().isEmpty()) {
+            return generation;
+        }
+        return generation.withSeed(OptionalLong.of(generation.sampling().seed().getAsLong() + i));
+    }
+
     /**
-     * Streams a completion: one id for every chunk, the role in the first chat delta, {@code finish_reason} only
-     * in the last choice chunk, usage in a final chunk when asked for, then {@code [DONE]}. A failure after the
-     * stream has started is sent as an error event, and the stream still ends with {@code [DONE]}.
+     * Streams a completion: one id for every chunk, the role in the first chat delta of each choice,
+     * {@code finish_reason} only in a choice's last chunk, usage in a final chunk when asked for, then {@code [DONE]}.
+     * A failure after the stream has started is sent as an error event, and the stream still ends with
+     * {@code [DONE]}.
      */
-    private void stream(ServerResponse res, Lease lease, Generator.Request generation, Cancellation cancellation,
-                        String id, long created, Answer answer, String requestId) throws IOException {
+    private void stream(ServerResponse res, Lease lease, Generator.Request generation, int choices, ToolMode mode,
+                        Cancellation cancellation, String id, long created, Answer answer, String requestId)
+            throws IOException {
         String model = lease.modelId();
         String object = answer.chunkObject();
         boolean includeUsage = answer.includeUsage();
         try (SseStream sse = new SseStream(res)) {
-            if (answer.chat()) {
-                ObjectNode first = chunk(id, object, created, model, includeUsage);
-                ObjectNode delta = first.withArray("choices").addObject();
-                delta.put("index", 0);
-                ObjectNode d = delta.putObject("delta");
-                d.put("role", "assistant");
-                d.put("content", "");
-                delta.putNull("logprobs");
-                delta.putNull("finish_reason");
-                sse.send(first);
-            } else if (!answer.echo().isEmpty()) {
-                sse.send(textChunk(id, object, created, model, includeUsage, false, answer.echo()));
-            }
-            Outcome outcome;
-            try {
-                outcome = generator.generate(lease, generation, cancellation,
-                        text -> sse.send(textChunk(id, object, created, model, includeUsage, answer.chat(), text)));
-            } catch (FailureException e) {
-                lease.close();
-                sse.send(ErrorMapper.body(ErrorMapper.forRequest(e.failure(), requestId)));
-                sse.done();
-                return;
+            ChatChoice.Chunks chunks = choice -> {
+                ObjectNode chunk = chunk(id, object, created, model, includeUsage);
+                chunk.withArray("choices").add(choice);
+                sse.send(chunk);
+            };
+            List<Outcome> outcomes = new ArrayList<>();
+            for (int i = 0; i < choices; i++) {
+                int index = i;
+                Outcome outcome;
+                try {
+                    if (answer.chat().isPresent()) {
+                        ChatChoice choice = new ChatChoice(i, mode, answer.logprobs(generation), chunks);
+                        choice.start();
+                        outcome = generator.generate(lease, choice(generation, i), cancellation, choice::text);
+                        choice.end(outcome);
+                    } else {
+                        int[] offset = {answer.echo().length()};
+                        if (!answer.echo().isEmpty()) {
+                            sse.send(textChunk(id, object, created, model, includeUsage, index, answer.echo(),
+                                    null));
+                        }
+                        outcome = generator.generate(lease, choice(generation, i), cancellation, (text, logprobs) -> {
+                            ObjectNode lp = answer.logprobs(generation)
+                                    ? LogprobsJson.completion(logprobs, offset[0]) : null;
+                            offset[0] += text.length();
+                            sse.send(textChunk(id, object, created, model, includeUsage, index, text, lp));
+                        });
+                        ObjectNode last = chunk(id, object, created, model, includeUsage);
+                        ObjectNode choice = last.withArray("choices").addObject();
+                        choice.put("index", index);
+                        choice.put("text", "");
+                        choice.putNull("logprobs");
+                        choice.put("finish_reason", outcome.finishReason());
+                        sse.send(last);
+                    }
+                } catch (FailureException e) {
+                    lease.close();
+                    sse.send(ErrorMapper.body(ErrorMapper.forRequest(e.failure(), requestId)));
+                    sse.done();
+                    return;
+                }
+                outcomes.add(outcome);
             }
             lease.close();
-            ObjectNode last = chunk(id, object, created, model, includeUsage);
-            ObjectNode choice = last.withArray("choices").addObject();
-            choice.put("index", 0);
-            if (answer.chat()) {
-                choice.putObject("delta");
-            } else {
-                choice.put("text", "");
-            }
-            choice.putNull("logprobs");
-            choice.put("finish_reason", outcome.finishReason());
-            sse.send(last);
             if (includeUsage) {
                 ObjectNode usage = envelope(id, object, created, model);
                 usage.putArray("choices");
-                usage.set("usage", usage(outcome));
+                usage.set("usage", usage(outcomes));
                 sse.send(usage);
             }
             sse.done();
@@ -227,16 +291,16 @@ public final class OpenAiApi {
     }
 
     private ObjectNode textChunk(String id, String object, long created, String model, boolean includeUsage,
-                                 boolean chat, String text) {
+                                 int index, String text, ObjectNode logprobs) {
         ObjectNode chunk = chunk(id, object, created, model, includeUsage);
         ObjectNode choice = chunk.withArray("choices").addObject();
-        choice.put("index", 0);
-        if (chat) {
-            choice.putObject("delta").put("content", text);
+        choice.put("index", index);
+        choice.put("text", text);
+        if (logprobs == null) {
+            choice.putNull("logprobs");
         } else {
-            choice.put("text", text);
+            choice.set("logprobs", logprobs);
         }
-        choice.putNull("logprobs");
         choice.putNull("finish_reason");
         return chunk;
     }
@@ -303,11 +367,14 @@ public final class OpenAiApi {
         return body;
     }
 
-    private static ObjectNode usage(Outcome outcome) {
+    /** The prompt is counted once, however many choices continue it, as OpenAI counts. */
+    private static ObjectNode usage(List<Outcome> outcomes) {
+        int prompt = outcomes.isEmpty() ? 0 : outcomes.get(0).promptTokens();
+        int completion = outcomes.stream().mapToInt(Outcome::completionTokens).sum();
         ObjectNode usage = Json.object();
-        usage.put("prompt_tokens", outcome.promptTokens());
-        usage.put("completion_tokens", outcome.completionTokens());
-        usage.put("total_tokens", outcome.totalTokens());
+        usage.put("prompt_tokens", prompt);
+        usage.put("completion_tokens", completion);
+        usage.put("total_tokens", prompt + completion);
         return usage;
     }
 

@@ -5,6 +5,9 @@ import dev.llmlb.api.engine.EmbeddingRequest;
 import dev.llmlb.api.engine.EmbeddingResult;
 import dev.llmlb.api.engine.GenerationRequest;
 import dev.llmlb.api.engine.GenerationResult;
+import dev.llmlb.api.engine.JsonConstraint;
+import dev.llmlb.api.engine.TokenLogprob;
+import dev.llmlb.api.engine.TokenSink;
 import dev.llmlb.api.engine.LoadedModel;
 import dev.llmlb.api.engine.Prompt;
 import dev.llmlb.api.engine.SamplingParams;
@@ -18,8 +21,11 @@ import dev.llmlb.host.models.Lease;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -46,14 +52,30 @@ public final class Generator implements AutoCloseable {
         this.metrics = metrics;
     }
 
-    /** What to generate, as the OpenAI endpoints ask for it. */
-    public record Request(Prompt prompt, OptionalInt maxTokens, SamplingParams sampling, List<String> stops) {
+    /**
+     * What to generate, as the OpenAI endpoints ask for it.
+     *
+     * @param constraint  the JSON the output must be, if any
+     * @param topLogprobs present to report each token's log probability and this many alternatives
+     */
+    public record Request(Prompt prompt, OptionalInt maxTokens, SamplingParams sampling, List<String> stops,
+                          Optional<JsonConstraint> constraint, OptionalInt topLogprobs) {
+
+        /** Free text without log probabilities. */
+        public Request(Prompt prompt, OptionalInt maxTokens, SamplingParams sampling, List<String> stops) {
+            this(prompt, maxTokens, sampling, stops, Optional.empty(), OptionalInt.empty());
+        }
+
+        /** The same request with another seed: each of several choices gets its own. */
+        public Request withSeed(OptionalLong seed) {
+            return new Request(prompt, maxTokens, sampling.withSeed(seed), stops, constraint, topLogprobs);
+        }
     }
 
     private sealed interface Event {
     }
 
-    private record Text(String text) implements Event {
+    private record Text(String text, List<TokenLogprob> logprobs) implements Event {
     }
 
     private record Done(GenerationResult result, Throwable failure) implements Event {
@@ -75,23 +97,42 @@ public final class Generator implements AutoCloseable {
         threads.execute(() -> {
             try {
                 int limit = request.maxTokens().orElseGet(() -> roomLeft(model, request.prompt()));
-                GenerationRequest generation = new GenerationRequest(request.prompt(), limit, request.sampling());
-                GenerationResult result = model.generate(generation, piece -> {
-                    if (cancellation.isCancelled()) {
-                        return false;
+                GenerationRequest generation = new GenerationRequest(request.prompt(), limit, request.sampling(),
+                        request.constraint(), request.topLogprobs());
+                List<TokenLogprob> pending = new ArrayList<>();
+                GenerationResult result = model.generate(generation, new TokenSink() {
+                    @Override
+                    public boolean onToken(String piece) {
+                        return onToken(piece, null);
                     }
-                    String ready = matcher.push(piece);
-                    if (!ready.isEmpty()) {
-                        events.add(new Text(ready));
+
+                    @Override
+                    public boolean onToken(String piece, TokenLogprob logprob) {
+                        if (cancellation.isCancelled()) {
+                            return false;
+                        }
+                        if (logprob != null) {
+                            pending.add(logprob);
+                        }
+                        String ready = matcher.push(piece);
+                        if (!ready.isEmpty()) {
+                            events.add(new Text(ready, List.copyOf(pending)));
+                            pending.clear();
+                        }
+                        return !matcher.matched();
                     }
-                    return !matcher.matched();
                 });
+                if (!matcher.matched() && !pending.isEmpty()) {
+                    // Tokens whose text is still held back (or was empty) keep their place in the log.
+                    events.add(new Text("", List.copyOf(pending)));
+                }
                 events.add(new Done(result, null));
             } catch (RuntimeException | Error e) {
                 events.add(new Done(null, e));
             }
         });
         StringBuilder sent = new StringBuilder();
+        List<TokenLogprob> logprobs = new ArrayList<>();
         boolean interrupted = false;
         while (true) {
             Event event;
@@ -104,11 +145,12 @@ public final class Generator implements AutoCloseable {
                 continue;
             }
             if (event instanceof Text text) {
-                if (sent.isEmpty()) {
+                if (sent.isEmpty() && !text.text().isEmpty()) {
                     metrics.firstToken(modelId, System.nanoTime() - started);
                 }
-                if (!cancellation.isCancelled() && write(out, text.text(), cancellation)) {
+                if (!cancellation.isCancelled() && write(out, text.text(), text.logprobs(), cancellation)) {
                     sent.append(text.text());
+                    logprobs.addAll(text.logprobs());
                 }
                 continue;
             }
@@ -125,7 +167,7 @@ public final class Generator implements AutoCloseable {
                 throw new ClientGoneException(cancellation.reason());
             }
             String rest = matcher.flush();
-            if (!rest.isEmpty() && write(out, rest, cancellation)) {
+            if (!rest.isEmpty() && write(out, rest, List.of(), cancellation)) {
                 sent.append(rest);
             }
             if (cancellation.isCancelled()) {
@@ -133,14 +175,16 @@ public final class Generator implements AutoCloseable {
             }
             String finish = result.finishReason() == GenerationResult.FinishReason.LENGTH && !matcher.matched()
                     ? "length" : "stop";
-            return new Outcome(finish, sent.toString(), result.promptTokens(), result.completionTokens());
+            return new Outcome(finish, sent.toString(), result.promptTokens(), result.completionTokens(),
+                    request.topLogprobs().isPresent() ? Optional.of(List.copyOf(logprobs)) : Optional.empty());
         }
     }
 
     /** Writes to the client; a failed write means it left, which cancels the request. */
-    private static boolean write(TextConsumer out, String text, Cancellation cancellation) {
+    private static boolean write(TextConsumer out, String text, List<TokenLogprob> logprobs,
+                                 Cancellation cancellation) {
         try {
-            out.accept(text);
+            out.accept(text, logprobs);
             return true;
         } catch (IOException | UncheckedIOException e) {
             cancellation.cancel("the client closed the connection");

@@ -6,10 +6,16 @@ import dev.llmlb.host.failure.FailureException;
 
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.Set;
 
 /** A validated {@code POST /v1/completions} body (legacy text completion). */
 public record CompletionRequest(String model, String prompt, OptionalInt maxTokens, SamplingParams sampling,
-                                List<String> stop, boolean stream, boolean includeUsage, boolean echo) {
+                                List<String> stop, boolean stream, boolean includeUsage, boolean echo, int choices,
+                                OptionalInt logprobs) {
+
+    private static final Set<String> KNOWN = Set.of("model", "prompt", "max_tokens", "temperature", "top_p", "n",
+            "stream", "stream_options", "logprobs", "echo", "stop", "presence_penalty", "frequency_penalty",
+            "best_of", "logit_bias", "seed", "user", "suffix");
 
     public CompletionRequest {
         stop = List.copyOf(stop);
@@ -22,17 +28,32 @@ public record CompletionRequest(String model, String prompt, OptionalInt maxToke
         Fields fields = new Fields(body);
         String model = fields.requiredString("model");
         String prompt = prompt(body.get("prompt"));
-        fields.singleChoice();
-        fields.rejectIfTrue("logprobs", "logprobs are not supported by this node.");
-        fields.rejectIfTrue("best_of", "best_of is not supported by this node.");
+        fields.rejectUnknown(KNOWN);
+        int choices = fields.choices();
+        OptionalInt bestOf = fields.integer("best_of", 1);
+        if (bestOf.isPresent() && bestOf.getAsInt() != choices) {
+            throw FailureException.unsupported("best_of", "best_of is not supported by this node (only best_of "
+                    + "equal to n, which is the same as leaving it out).");
+        }
         if (body.hasNonNull("suffix")) {
             throw FailureException.unsupported("suffix", "suffix is not supported by this node.");
         }
+        OptionalInt logprobs = fields.integer("logprobs", 0);
+        if (logprobs.isPresent() && logprobs.getAsInt() > 5) {
+            throw FailureException.invalid("logprobs", "Invalid 'logprobs': at most 5, got " + logprobs.getAsInt()
+                    + ".");
+        }
+        boolean echo = fields.bool("echo", false);
+        if (echo && logprobs.isPresent()) {
+            throw FailureException.unsupported("logprobs", "'logprobs' together with 'echo' (the prompt's log "
+                    + "probabilities) is not supported by this node; leave one of them out.");
+        }
+        fields.optionalString("user");
         OptionalInt maxTokens = fields.integer("max_tokens", 1);
         boolean stream = fields.bool("stream", false);
         return new CompletionRequest(model, prompt, maxTokens.isPresent() ? maxTokens
                 : OptionalInt.of(DEFAULT_MAX_TOKENS), SamplingFields.read(fields), fields.stop(), stream,
-                fields.includeUsage(stream), fields.bool("echo", false));
+                fields.includeUsage(stream), echo, choices, logprobs);
     }
 
     private static String prompt(JsonNode node) {

@@ -4,10 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.llmlb.host.failure.FailureException;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
+import java.util.Set;
 
 /** Reads typed fields of a request body; every wrong value is a 400 that names its {@code param}. */
 final class Fields {
@@ -36,7 +39,7 @@ final class Fields {
         return text;
     }
 
-    private JsonNode present(String name) {
+    JsonNode present(String name) {
         JsonNode value = body.get(name);
         return value == null || value.isNull() ? null : value;
     }
@@ -135,11 +138,101 @@ final class Fields {
         return stops;
     }
 
-    /** {@code n}: only 1 is supported. */
-    void singleChoice() {
+    /** {@code n}: how many choices, 1 to {@link #MAX_CHOICES}. */
+    int choices() {
         OptionalInt n = integer("n", 1);
-        if (n.isPresent() && n.getAsInt() != 1) {
-            throw FailureException.unsupported("n", "Only n=1 is supported; send separate requests for more choices.");
+        if (n.isPresent() && n.getAsInt() > MAX_CHOICES) {
+            throw FailureException.invalid("n", "Invalid 'n': at most " + MAX_CHOICES + " choices, got "
+                    + n.getAsInt() + ".");
+        }
+        return n.orElse(1);
+    }
+
+    /** The most choices one request may ask for (OpenAI's own limit). */
+    static final int MAX_CHOICES = 128;
+
+    /** {@code logit_bias}: token ids (as strings) to biases in [-100, 100]. */
+    Map<Integer, Double> logitBias() {
+        JsonNode value = present("logit_bias");
+        Map<Integer, Double> bias = new LinkedHashMap<>();
+        if (value == null) {
+            return bias;
+        }
+        if (!value.isObject()) {
+            throw FailureException.invalid("logit_bias", "Invalid type for 'logit_bias': expected an object that "
+                    + "maps token ids to numbers.");
+        }
+        var entries = value.fields();
+        while (entries.hasNext()) {
+            var entry = entries.next();
+            String param = "logit_bias." + entry.getKey();
+            int token;
+            try {
+                token = Integer.parseInt(entry.getKey());
+            } catch (NumberFormatException e) {
+                throw FailureException.invalid("logit_bias", "Invalid 'logit_bias': key '" + entry.getKey()
+                        + "' is not a token id.");
+            }
+            if (token < 0) {
+                throw FailureException.invalid("logit_bias", "Invalid 'logit_bias': token id " + token
+                        + " is negative.");
+            }
+            JsonNode number = entry.getValue();
+            if (!number.isNumber() || number.asDouble() < -100 || number.asDouble() > 100) {
+                throw FailureException.invalid(param, "Invalid '" + param + "': expected a number in [-100, 100].");
+            }
+            bias.put(token, number.asDouble());
+        }
+        return bias;
+    }
+
+    /**
+     * Refuses fields the node cannot honour, naming the first one present with a value other than its neutral one,
+     * so that a client is never silently given something else.
+     */
+    void rejectPresent(Map<String, String> unsupported) {
+        for (var entry : unsupported.entrySet()) {
+            JsonNode value = present(entry.getKey());
+            if (value != null) {
+                throw FailureException.unsupported(entry.getKey(), entry.getValue());
+            }
+        }
+    }
+
+    /** Refuses any field that is not one of {@code known}: nothing a client sends is ignored silently. */
+    void rejectUnknown(Set<String> known) {
+        var names = body.fieldNames();
+        while (names.hasNext()) {
+            String name = names.next();
+            if (!known.contains(name) && !body.get(name).isNull()) {
+                throw FailureException.unsupported(name, "The parameter '" + name + "' is not supported by this "
+                        + "node.");
+            }
+        }
+    }
+
+    /** Accepts {@code metadata}: an object of string values, stored nowhere (the node keeps no completions). */
+    void metadata() {
+        JsonNode value = present("metadata");
+        if (value == null) {
+            return;
+        }
+        if (!value.isObject()) {
+            throw FailureException.invalid("metadata", "Invalid type for 'metadata': expected an object.");
+        }
+        value.fields().forEachRemaining(e -> {
+            if (!e.getValue().isTextual()) {
+                throw FailureException.invalid("metadata." + e.getKey(), "Invalid type for 'metadata." + e.getKey()
+                        + "': expected a string.");
+            }
+        });
+    }
+
+    /** Checks a field's type when present: a string. */
+    void optionalString(String name) {
+        JsonNode value = present(name);
+        if (value != null && !value.isTextual()) {
+            throw FailureException.invalid(name, "Invalid type for '" + name + "': expected a string.");
         }
     }
 
@@ -164,11 +257,4 @@ final class Fields {
         return include != null && include.asBoolean(false);
     }
 
-    /** Rejects fields the node cannot honour, so a client is never silently given something else. */
-    void rejectIfTrue(String name, String why) {
-        JsonNode value = present(name);
-        if (value != null && !(value.isBoolean() && !value.asBoolean()) && !(value.isNumber() && value.asInt() == 0)) {
-            throw FailureException.unsupported(name, why);
-        }
-    }
 }

@@ -16,6 +16,7 @@ final class SamplingFields {
         }
         double presence = fields.number("presence_penalty", -2, 2).orElse(0);
         double frequency = fields.number("frequency_penalty", -2, 2).orElse(0);
-        return new SamplingParams(temperature, topP, fields.longInteger("seed"), presence, frequency);
+        return new SamplingParams(temperature, topP, fields.longInteger("seed"), presence, frequency,
+                fields.logitBias());
     }
 }

@@ -192,8 +192,28 @@ class HttpApiTest {
                 "{\"model\": \"echo\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"max_tokens\": 0}"),
                 "max_tokens", "invalid_value");
         assertParam(client.post("/v1/chat/completions",
-                "{\"model\": \"echo\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"n\": 2}"),
-                "n", "unsupported_parameter");
+                "{\"model\": \"echo\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"n\": 129}"),
+                "n", "invalid_value");
+        assertParam(client.post("/v1/chat/completions",
+                "{\"model\": \"echo\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"frobnicate\": 1}"),
+                "frobnicate", "unsupported_parameter");
+        assertParam(client.post("/v1/chat/completions",
+                "{\"model\": \"echo\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"response_format\": "
+                        + "{\"type\": \"json_schema\", \"json_schema\": {\"name\": \"x\", \"schema\": {\"type\": \"object\", "
+                        + "\"properties\": {\"a\": {\"type\": \"string\", \"pattern\": \"b+\"}}}}}}"),
+                "response_format.json_schema.schema.properties.a.pattern", "unsupported_parameter");
+        assertParam(client.post("/v1/chat/completions",
+                "{\"model\": \"echo\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"tool_choice\": \"required\"}"),
+                "tool_choice", "invalid_value");
+        assertParam(client.post("/v1/chat/completions",
+                "{\"model\": \"echo\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"top_logprobs\": 2}"),
+                "top_logprobs", "invalid_value");
+        assertParam(client.post("/v1/chat/completions",
+                "{\"model\": \"echo\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"logit_bias\": {\"x\": 1}}"),
+                "logit_bias", "invalid_value");
+        assertParam(client.post("/v1/chat/completions",
+                "{\"model\": \"echo\", \"messages\": [{\"role\": \"tool\", \"content\": \"sunny\"}]}"),
+                "messages[0].tool_call_id", "invalid_value");
         assertParam(client.post("/v1/chat/completions",
                 "{\"model\": \"echo\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"stop\": [\"a\",\"b\",\"c\",\"d\",\"e\"]}"),
                 "stop", "invalid_value");

@@ -272,4 +272,164 @@ class OpenAiApiTest {
         assertEquals(200, client.post("/v1/completions", "{\"model\":\"echo\",\"prompt\":\"\\ud83d\\ude00\"}")
                 .status(), "a surrogate pair is an emoji, not an error");
     }
+
+    private static final String WEATHER_TOOL = "{\"type\":\"function\",\"function\":{\"name\":\"get_weather\","
+            + "\"parameters\":{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}},"
+            + "\"required\":[\"city\"]}}}";
+
+    private TestClient startWith(String script) {
+        hub.repo("org/tools").lfsFile("script.txt", script.getBytes());
+        node = TestNode.start(home, Catalogs.of(Catalogs.scripted("tools", "org/tools", "script.txt", script)),
+                Map.of("HF_ENDPOINT", hub.endpoint().toString(), "TEST_CONTEXT", "4096"));
+        return node.client();
+    }
+
+    private static String toolChat(String extra) {
+        return "{\"model\":\"tools\",\"messages\":[{\"role\":\"user\",\"content\":\"Weather in Paris?\"}],"
+                + "\"tools\":[" + WEATHER_TOOL + "]" + extra + "}";
+    }
+
+    @Test
+    void aNamedToolChoiceAnswersWithACallWhoseArgumentsAreTheOutput() {
+        TestClient client = startWith("{\"city\": \"Paris\"}");
+        JsonNode choice = json(client.post("/v1/chat/completions", toolChat(",\"tool_choice\":{\"type\":\"function\","
+                + "\"function\":{\"name\":\"get_weather\"}}")).body()).get("choices").get(0);
+        assertEquals("tool_calls", choice.get("finish_reason").asText());
+        JsonNode message = choice.get("message");
+        assertTrue(message.get("content").isNull());
+        JsonNode call = message.get("tool_calls").get(0);
+        assertTrue(call.get("id").asText().startsWith("call_"));
+        assertEquals("function", call.get("type").asText());
+        assertEquals("get_weather", call.get("function").get("name").asText());
+        assertEquals("{\"city\": \"Paris\"}", call.get("function").get("arguments").asText());
+    }
+
+    @Test
+    void aStreamedCallSendsItsHeadThenItsArgumentsAsOpenAiDoes() {
+        TestClient client = startWith("{\"city\": \"Paris\"}");
+        try (TestClient.EventStream stream = client.stream("/v1/chat/completions", toolChat(",\"stream\":true,"
+                + "\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":\"get_weather\"}}"), null)) {
+            List<String> events = stream.rest();
+            List<JsonNode> deltas = events.subList(0, events.size() - 1).stream()
+                    .map(e -> json(e).get("choices").get(0)).toList();
+            JsonNode head = deltas.get(0).get("delta").get("tool_calls").get(0);
+            assertEquals(0, head.get("index").asInt());
+            assertTrue(head.get("id").asText().startsWith("call_"));
+            assertEquals("get_weather", head.get("function").get("name").asText());
+            StringBuilder arguments = new StringBuilder();
+            for (JsonNode delta : deltas.subList(1, deltas.size())) {
+                JsonNode calls = delta.get("delta").get("tool_calls");
+                if (calls != null) {
+                    assertFalse(calls.get(0).has("id"), "only the head carries the id");
+                    arguments.append(calls.get(0).get("function").get("arguments").asText());
+                }
+            }
+            assertEquals("{\"city\": \"Paris\"}", arguments.toString());
+            assertEquals("tool_calls", deltas.get(deltas.size() - 1).get("finish_reason").asText());
+        }
+    }
+
+    @Test
+    void autoFindsHermesStyleCallsInTheTextAndKeepsTheTextBefore() {
+        String script = "Let me check.<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}"
+                + "\n</tool_call>\n<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Rome\"}}\n"
+                + "</tool_call>";
+        TestClient client = startWith(script);
+        JsonNode choice = json(client.post("/v1/chat/completions", toolChat("")).body()).get("choices").get(0);
+        assertEquals("tool_calls", choice.get("finish_reason").asText());
+        assertEquals("Let me check.", choice.get("message").get("content").asText());
+        JsonNode calls = choice.get("message").get("tool_calls");
+        assertEquals(2, calls.size());
+        assertEquals("{\"city\":\"Rome\"}", calls.get(1).get("function").get("arguments").asText());
+        assertFalse(calls.get(0).get("id").asText().equals(calls.get(1).get("id").asText()));
+        // Streamed, the text before the call streams as content and the calls follow once complete.
+        try (TestClient.EventStream stream = client.stream("/v1/chat/completions", toolChat(",\"stream\":true"),
+                null)) {
+            StringBuilder content = new StringBuilder();
+            List<String> names = new ArrayList<>();
+            for (String event : stream.rest()) {
+                if (event.equals("[DONE]")) {
+                    continue;
+                }
+                JsonNode delta = json(event).get("choices").get(0).get("delta");
+                if (delta.hasNonNull("content")) {
+                    content.append(delta.get("content").asText());
+                }
+                if (delta.has("tool_calls") && delta.get("tool_calls").get(0).get("function").has("name")) {
+                    names.add(delta.get("tool_calls").get(0).get("function").get("name").asText());
+                }
+            }
+            assertEquals("Let me check.", content.toString());
+            assertEquals(List.of("get_weather", "get_weather"), names);
+        }
+        // tool_choice none: the same text is the content.
+        JsonNode none = json(client.post("/v1/chat/completions", toolChat(",\"tool_choice\":\"none\"")).body())
+                .get("choices").get(0);
+        assertEquals(script, none.get("message").get("content").asText());
+        assertEquals("stop", none.get("finish_reason").asText());
+    }
+
+    @Test
+    void severalChoicesEachAnswerAndThePromptCountsOnce() {
+        TestClient client = start();
+        JsonNode body = json(client.post("/v1/chat/completions", chat(",\"n\":3,\"max_tokens\":5")).body());
+        assertEquals(3, body.get("choices").size());
+        for (int i = 0; i < 3; i++) {
+            assertEquals(i, body.get("choices").get(i).get("index").asInt());
+            assertEquals("Hello", body.get("choices").get(i).get("message").get("content").asText());
+        }
+        assertEquals("user: Hi".length(), body.get("usage").get("prompt_tokens").asInt());
+        assertEquals(15, body.get("usage").get("completion_tokens").asInt());
+        try (TestClient.EventStream stream = client.stream("/v1/chat/completions",
+                chat(",\"n\":2,\"max_tokens\":3,\"stream\":true"), null)) {
+            Map<Integer, StringBuilder> texts = new HashMap<>();
+            for (String event : stream.rest()) {
+                if (!event.equals("[DONE]")) {
+                    JsonNode choice = json(event).get("choices").get(0);
+                    if (choice.get("delta").hasNonNull("content")) {
+                        texts.computeIfAbsent(choice.get("index").asInt(), k -> new StringBuilder())
+                                .append(choice.get("delta").get("content").asText());
+                    }
+                }
+            }
+            assertEquals("Hel", texts.get(0).toString());
+            assertEquals("Hel", texts.get(1).toString());
+        }
+    }
+
+    @Test
+    void logprobsAreReportedInChatAndCompletionShapes() {
+        TestClient client = start();
+        JsonNode chat = json(client.post("/v1/chat/completions", chat(",\"max_tokens\":2,\"logprobs\":true,"
+                + "\"top_logprobs\":2")).body()).get("choices").get(0).get("logprobs").get("content");
+        assertEquals(2, chat.size());
+        assertEquals("H", chat.get(0).get("token").asText());
+        assertEquals(-0.5, chat.get(0).get("logprob").asDouble());
+        assertEquals(List.of(72), List.of(chat.get(0).get("bytes").get(0).asInt()));
+        assertEquals("b", chat.get(1).get("top_logprobs").get(1).get("token").asText());
+        JsonNode completion = json(client.post("/v1/completions", "{\"model\":\"echo\",\"prompt\":\"x\","
+                + "\"max_tokens\":3,\"logprobs\":1}").body()).get("choices").get(0).get("logprobs");
+        assertEquals("[\"H\",\"e\",\"l\"]", completion.get("tokens").toString());
+        assertEquals("[0,1,2]", completion.get("text_offset").toString());
+        assertEquals(-1.0, completion.get("top_logprobs").get(0).get("a").asDouble());
+    }
+
+    @Test
+    void requestsForMoreChoicesThanTheModelHasSequencesAllFinish() throws Exception {
+        TestClient client = start("LLMLB_PARALLEL", "1", "TEST_TOKEN_DELAY_MS", "2");
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+        try {
+            List<java.util.concurrent.Future<TestClient.Response>> answers = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                answers.add(pool.submit(() -> client.post("/v1/chat/completions", chat(",\"n\":3,\"max_tokens\":4"))));
+            }
+            for (var answer : answers) {
+                TestClient.Response response = answer.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                assertEquals(200, response.status(), response.body());
+                assertEquals(3, json(response.body()).get("choices").size());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }

@@ -11,6 +11,7 @@ import dev.llmlb.api.engine.InvalidInputException;
 import dev.llmlb.api.engine.LoadedModel;
 import dev.llmlb.api.engine.ModelInfo;
 import dev.llmlb.api.engine.Prompt;
+import dev.llmlb.api.engine.TokenLogprob;
 import dev.llmlb.api.engine.TokenSink;
 
 import java.util.ArrayList;
@@ -88,11 +89,24 @@ final class ScriptedModel implements LoadedModel {
                 }
             }
             produced++;
-            if (!sink.onToken(piece)) {
+            boolean go = request.topLogprobs().isPresent() ? sink.onToken(piece, logprob(piece,
+                    request.topLogprobs().getAsInt())) : sink.onToken(piece);
+            if (!go) {
                 return new GenerationResult(GenerationResult.FinishReason.STOPPED_BY_SINK, promptTokens, produced);
             }
         }
         return new GenerationResult(GenerationResult.FinishReason.END_OF_SEQUENCE, promptTokens, produced);
+    }
+
+    /** A made-up log probability: -0.5 for the piece, then alternatives "a", "b"... each 1 lower. */
+    private static TokenLogprob logprob(String piece, int top) {
+        List<TokenLogprob> alternatives = new ArrayList<>();
+        for (int i = 0; i < top; i++) {
+            String text = String.valueOf((char) ('a' + i));
+            alternatives.add(new TokenLogprob(text, text.getBytes(java.nio.charset.StandardCharsets.UTF_8), -1.0 - i,
+                    List.of()));
+        }
+        return new TokenLogprob(piece, piece.getBytes(java.nio.charset.StandardCharsets.UTF_8), -0.5, alternatives);
     }
 
     /**
@@ -123,6 +137,22 @@ final class ScriptedModel implements LoadedModel {
             vectors.add(Embedding.of(v));
         }
         return new EmbeddingResult(vectors, tokens, embedOnly());
+    }
+
+    /** The script stands for whatever the constraint asks; tests choose scripts that fit it. */
+    @Override
+    public boolean supportsJsonConstraints() {
+        return true;
+    }
+
+    @Override
+    public boolean supportsLogprobs() {
+        return true;
+    }
+
+    @Override
+    public boolean supportsLogitBias() {
+        return true;
     }
 
     @Override

@@ -7,12 +7,17 @@ import dev.llmlb.api.engine.GenerationRequest;
 import dev.llmlb.api.engine.GenerationResult;
 import dev.llmlb.api.engine.InferenceEngine;
 import dev.llmlb.api.engine.InferenceEngineFactory;
+import dev.llmlb.api.engine.InvalidInputException;
+import dev.llmlb.api.engine.JsonConstraint;
 import dev.llmlb.api.engine.LoadOptions;
 import dev.llmlb.api.engine.LoadedModel;
 import dev.llmlb.api.engine.LocalModel;
 import dev.llmlb.api.engine.ModelInfo;
 import dev.llmlb.api.engine.Prompt;
 import dev.llmlb.api.engine.SamplingParams;
+import dev.llmlb.api.engine.TokenLogprob;
+import dev.llmlb.api.engine.TokenSink;
+import dev.llmlb.testkit.models.TinyVocabulary;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -22,7 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -30,13 +37,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * What the node relies on from every {@link InferenceEngine}. A plugin author extends this class, writes a small
  * model in the engine's format, and gets these checks: the factory's name and formats, loading with sane
  * {@link ModelInfo}, generation bounded by {@code maxTokens} with exact counts, determinism for greedy and seeded
  * sampling, text that depends on the prompt and the seed, a sink that stops generation at once, chat prompts, context
- * overflow refused before generating, and a clean close.
+ * overflow refused before generating, JSON held to a schema even with random weights, log probabilities, logit bias,
+ * and a clean close.
  *
  * <p>The model is loaded as the host loads it, asking for {@value #PARALLEL} sequences at once; the engine grants
  * what it can ({@link ModelInfo#parallelSequences()}), and as many generations as it grants must run together
@@ -249,5 +258,86 @@ public abstract class InferenceEngineContract {
         }
         assertEquals(alone.get(0), ConcurrentGenerations.alone(model, requests.get(0)),
                 "the stopped request, run again, is whole");
+    }
+
+    /** A schema with every kind of value the constraint supports. */
+    protected static final String SCHEMA = """
+            {"type": "object", "properties": {
+              "name": {"type": "string"},
+              "age": {"type": "integer"},
+              "score": {"type": "number"},
+              "member": {"type": "boolean"},
+              "colour": {"enum": ["red", "green", "blue"]},
+              "tags": {"type": "array", "items": {"enum": ["a", "b"]}},
+              "home": {"type": "object", "properties": {"city": {"type": "string"}, "zip": {"type": ["integer", "null"]}},
+                       "required": ["city", "zip"], "additionalProperties": false},
+              "note": {"anyOf": [{"type": "null"}, {"type": "integer"}]}
+            }, "required": ["name", "age", "member", "colour", "tags", "home", "note"], "additionalProperties": false}
+            """;
+
+    /**
+     * A bias that lets a random model close its strings: the tiny vocabulary's {@code "} token favoured. Engines tested
+     * on models with another vocabulary override it.
+     */
+    protected Map<Integer, Double> closingBias() {
+        return Map.of(TinyVocabulary.get().encode("\"").get(0), 6.0);
+    }
+
+    @Test
+    void aJsonSchemaHoldsEvenRandomWeightsToValidJson() {
+        assumeTrue(model.supportsJsonConstraints(), "the engine does not constrain output (the node refuses it)");
+        for (long seed = 1; seed <= 3; seed++) {
+            SamplingParams sampling = new SamplingParams(1.0, 1.0, OptionalLong.of(seed), 0, 0, closingBias());
+            StringBuilder text = new StringBuilder();
+            GenerationResult result = model.generate(new GenerationRequest(new Prompt.Chat(List.of(
+                    new ChatMessage("user", "Describe someone."))), 400, sampling,
+                    Optional.of(new JsonConstraint(SCHEMA, "response_format")), OptionalInt.empty()),
+                    piece -> text.append(piece) != null);
+            assertEquals(GenerationResult.FinishReason.END_OF_SEQUENCE, result.finishReason(), text.toString());
+            assertEquals(List.of(), SchemaCheck.problems(SCHEMA, text.toString()), text.toString());
+        }
+    }
+
+    @Test
+    void logprobsComeWithEachTokenWhenAskedFor() {
+        assumeTrue(model.supportsLogprobs(), "the engine reports no log probabilities (the node refuses them)");
+        List<TokenLogprob> logprobs = new ArrayList<>();
+        GenerationResult result = model.generate(new GenerationRequest(new Prompt.Text("Once upon a time"), 5,
+                SamplingParams.greedy(), Optional.empty(), OptionalInt.of(3)), new TokenSink() {
+                    @Override
+                    public boolean onToken(String text) {
+                        throw new AssertionError("a token without its log probabilities");
+                    }
+
+                    @Override
+                    public boolean onToken(String text, TokenLogprob logprob) {
+                        logprobs.add(logprob);
+                        return true;
+                    }
+                });
+        assertEquals(result.completionTokens(), logprobs.size());
+        for (TokenLogprob logprob : logprobs) {
+            assertTrue(logprob.logprob() <= 0, "a log probability is at most 0");
+            assertEquals(3, logprob.top().size());
+            // Greedy: the chosen token is the most likely one.
+            assertEquals(logprob.top().get(0).logprob(), logprob.logprob(), 1e-4);
+            assertTrue(logprob.top().get(0).logprob() >= logprob.top().get(1).logprob());
+        }
+    }
+
+    @Test
+    void aLogitBiasBansATokenAndOneOutsideTheVocabularyIsRefused() {
+        assumeTrue(model.supportsLogitBias(), "the engine applies no logit bias (the node refuses it)");
+        List<String> free = new ArrayList<>();
+        generate(new Prompt.Text("The weather today"), 8, SamplingParams.greedy(), free);
+        List<Integer> banned = TinyVocabulary.get().encode(free.get(0));
+        List<String> biased = new ArrayList<>();
+        generate(new Prompt.Text("The weather today"), 8, new SamplingParams(0.0, 1.0, OptionalLong.empty(), 0, 0,
+                Map.of(banned.get(0), -100.0)), biased);
+        assertNotEquals(free.get(0), biased.get(0));
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> generate(new Prompt.Text("Hi"), 2,
+                new SamplingParams(0.0, 1.0, OptionalLong.empty(), 0, 0, Map.of(10_000_000, 5.0)),
+                new ArrayList<>()));
+        assertEquals("logit_bias", e.param());
     }
 }

@@ -142,4 +142,17 @@ public record GgufMetadata(int version, long tensorCount, Map<String, Object> va
     public int splitCount() {
         return (int) integer("split.count").orElse(1);
     }
+
+    /** An array the reader did not keep (the vocabulary's strings, say): only its length. */
+    public record SkippedArray(long length) {
+    }
+
+    /** How many tokens the vocabulary has ({@code tokenizer.ggml.tokens}), when the file says. */
+    public OptionalLong vocabularySize() {
+        Object tokens = values().get("tokenizer.ggml.tokens");
+        if (tokens instanceof SkippedArray skipped) {
+            return OptionalLong.of(skipped.length());
+        }
+        return tokens instanceof java.util.List<?> list ? OptionalLong.of(list.size()) : OptionalLong.empty();
+    }
 }

@@ -90,7 +90,7 @@ public final class GgufReader {
         };
     }
 
-    /** Small arrays as a list; large ones skipped (null). */
+    /** Small arrays as a list; large ones skipped, only their length kept. */
     private static Object readArray(LittleEndian in) throws IOException {
         int elementType = in.i32();
         long count = in.i64();
@@ -110,7 +110,7 @@ public final class GgufReader {
                 in.skip(width(elementType));
             }
         }
-        return list == null ? null : List.copyOf(list);
+        return list == null ? new GgufMetadata.SkippedArray(count) : List.copyOf(list);
     }
 
     private static int width(int type) throws GgufFormatException {
