@@ -46,9 +46,10 @@ final class StopMatcher {
 
     private int longestSuffixThatStartsAStop() {
         int longest = 0;
+        String text = pending.toString();
         for (String stop : stops) {
-            for (int len = Math.min(stop.length() - 1, pending.length()); len > longest; len--) {
-                if (pending.toString().regionMatches(pending.length() - len, stop, 0, len)) {
+            for (int len = Math.min(stop.length() - 1, text.length()); len > longest; len--) {
+                if (text.regionMatches(text.length() - len, stop, 0, len)) {
                     longest = len;
                     break;
                 }
