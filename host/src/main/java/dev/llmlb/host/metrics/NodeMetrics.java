@@ -54,7 +54,10 @@ public final class NodeMetrics {
             .help("Plugins found but not loaded").register(registry);
 
 
-    /** Registers the gauges that read live state: loaded models and, per model, running and queued requests. */
+    /**
+     * Registers the gauges that read live state: loaded models and, per model, running and queued requests and the
+     * sequences it runs at once ({@code {running, queued, sequences}}).
+     */
     public void observeState(java.util.function.IntSupplier loadedModels,
                              java.util.function.Supplier<java.util.Map<String, int[]>> perModel) {
         GaugeWithCallback.builder().name("llmlb_loaded_models").help("Models in memory")
@@ -65,6 +68,11 @@ public final class NodeMetrics {
         GaugeWithCallback.builder().name("llmlb_queue_length").help("Requests waiting for a free sequence, by model")
                 .labelNames("model").callback(cb -> perModel.get().forEach((model, counts) ->
                         cb.call(counts[1], model))).register(registry);
+        GaugeWithCallback.builder().name("llmlb_model_sequences")
+                .help("Sequences the loaded model decodes at once (its batch capacity), by model; with "
+                        + "llmlb_running_requests, the batch occupancy")
+                .labelNames("model").callback(cb -> perModel.get().forEach((model, counts) ->
+                        cb.call(counts[2], model))).register(registry);
     }
 
     /** Methods that get a label of their own; any other shares {@code OTHER}, so clients cannot add series. */

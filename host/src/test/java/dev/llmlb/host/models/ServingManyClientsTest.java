@@ -77,6 +77,12 @@ class ServingManyClientsTest {
         return m.find() ? (long) Double.parseDouble(m.group(1)) : 0;
     }
 
+    private static double gauge(String metrics, String name, String model) {
+        Matcher m = Pattern.compile("(?m)^" + name + "\\{model=\"" + model + "\"} ([0-9.E]+)$").matcher(metrics);
+        assertTrue(m.find(), name + " for " + model + " in\n" + metrics);
+        return Double.parseDouble(m.group(1));
+    }
+
     @Test
     void aClientThatLeavesAStreamStopsItsGenerationWithinATick() {
         start(List.of("long"), LONG, "TEST_TOKEN_DELAY_MS", "2");
@@ -107,6 +113,22 @@ class ServingManyClientsTest {
     }
 
     @Test
+    void aClientThatAsksToCloseGetsItsStreamAndThenTheConnectionClosed() {
+        start(List.of("long"), LONG);
+        // Helidon 4.5.0 alone keeps such connections open (helidon-io/helidon#12324): see ClosingConnections.
+        for (String model : List.of("long", "unknown")) {
+            for (boolean stream : new boolean[] {true, false}) {
+                try (RawHttp client = RawHttp.post(node.node().port(), "/v1/chat/completions", chat(model,
+                        ",\"max_tokens\":3,\"stream\":" + stream), true)) {
+                    String answer = client.readUntilClosed(5_000);
+                    assertTrue(answer.startsWith(model.equals("long") ? "HTTP/1.1 200" : "HTTP/1.1 404"), answer);
+                    assertTrue(!stream || !model.equals("long") || answer.contains("data: [DONE]"), answer);
+                }
+            }
+        }
+    }
+
+    @Test
     void aClientThatLeavesWhileQueuedLeavesTheQueueAtOnce() throws Exception {
         TestClient client = start(List.of("long"), LONG, "TEST_TOKEN_DELAY_MS", "2", "LLMLB_PARALLEL", "1");
         client.post("/v1/chat/completions", chat("long", ",\"max_tokens\":1"));
@@ -134,6 +156,10 @@ class ServingManyClientsTest {
         JsonNode status = node.status("long");
         assertEquals(3, status.get("parallel_sequences").asInt());
         assertEquals(3, status.get("running").asInt());
+        String metrics = node.client(null).get("/metrics").body();
+        assertEquals(3, gauge(metrics, "llmlb_model_sequences", "long"), "the batch's capacity");
+        assertEquals(3, gauge(metrics, "llmlb_running_requests", "long"), "its occupancy");
+        assertEquals(2, gauge(metrics, "llmlb_queue_length", "long"));
         for (Thread thread : threads) {
             thread.join();
         }
