@@ -13,7 +13,7 @@ import java.lang.System.Logger.Level;
 import java.util.function.Consumer;
 
 /**
- * Assembles the routing: request ids, auth, the route groups, a JSON 404 for unknown paths, and error handlers
+ * Assembles the routing: connections closed when clients ask, request ids, auth, the route groups, a JSON 404 for unknown paths, and error handlers
  * that turn every failure into OpenAI's error shape, with no stack trace leaving the node.
  */
 public final class Router {
@@ -27,6 +27,7 @@ public final class Router {
     public static HttpRouting.Builder build(ApiKeys keys, NodeHeaders nodeHeaders, NodeMetrics metrics,
                                             Consumer<HttpRouting.Builder>... groups) {
         HttpRouting.Builder routing = HttpRouting.builder()
+                .addFilter(new ClosingConnections())
                 .addFilter(new RequestIds(metrics))
                 .addFilter(nodeHeaders)
                 .addFilter(new AuthFilter(keys));

@@ -20,10 +20,16 @@ public final class RawHttp implements AutoCloseable {
 
     /** Sends a POST with a JSON body and the development key; the answer is left unread. */
     public static RawHttp post(int port, String path, String json) {
+        return post(port, path, json, false);
+    }
+
+    /** As {@link #post(int, String, String)}, asking the server to close the connection after its answer. */
+    public static RawHttp post(int port, String path, String json, boolean connectionClose) {
         try {
             Socket socket = new Socket("127.0.0.1", port);
             byte[] body = json.getBytes(StandardCharsets.UTF_8);
             String head = "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nAuthorization: Bearer sk_debug"
+                    + (connectionClose ? "\r\nConnection: close" : "")
                     + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n";
             socket.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
             socket.getOutputStream().write(body);
@@ -48,6 +54,20 @@ public final class RawHttp implements AutoCloseable {
                 total += n;
             }
             return new String(buffer, 0, total, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Reads until the server closes the connection.
+     *
+     * @throws java.net.SocketTimeoutException (unchecked, wrapped) when nothing comes for {@code idleMillis}
+     */
+    public String readUntilClosed(int idleMillis) {
+        try {
+            socket.setSoTimeout(idleMillis);
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
