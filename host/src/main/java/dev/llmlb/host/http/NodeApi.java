@@ -6,6 +6,7 @@ import dev.llmlb.api.ModelSpec;
 import dev.llmlb.host.catalog.Catalog;
 import dev.llmlb.host.failure.Failure;
 import dev.llmlb.host.failure.FailureException;
+import dev.llmlb.host.inference.ClientGoneException;
 import dev.llmlb.host.json.Json;
 import dev.llmlb.host.models.ModelLifecycle;
 import dev.llmlb.host.models.ModelStatus;
@@ -122,7 +123,7 @@ public final class NodeApi {
                 }
                 Thread.sleep(100);
             }
-        } catch (IOException | UncheckedIOException e) {
+        } catch (IOException | UncheckedIOException | ClientGoneException e) {
             // the client went away
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -186,7 +186,7 @@ public final class Generator implements AutoCloseable {
         try {
             out.accept(text, logprobs);
             return true;
-        } catch (IOException | UncheckedIOException e) {
+        } catch (IOException | UncheckedIOException | ClientGoneException e) {
             cancellation.cancel("the client closed the connection");
             return false;
         }
