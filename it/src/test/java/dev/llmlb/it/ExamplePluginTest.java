@@ -111,8 +111,9 @@ class ExamplePluginTest {
         unzip(sourceBundle, dist.resolve("plugins/http-mirror"));
         unzip(engineBundle, dist.resolve("plugins/java-llama"));
         try (Stream<Path> files = Files.list(dist.resolve("plugins/java-llama"))) {
-            assertEquals(List.of("engine-java-llama-1.0.0.jar"), files.map(p -> p.getFileName().toString())
-                    .toList(), "the bundle holds the plugin alone: the api is the node's");
+            List<String> names = files.map(p -> p.getFileName().toString()).toList();
+            assertTrue(names.size() == 1 && names.get(0).matches("engine-java-llama-[0-9.]+\\.jar"),
+                    "the bundle holds the plugin alone, the api is the node's: " + names);
         }
         try (FakeHub mirror = FakeHub.start()) {
             long size = QuickstartFixture.serveModel(mirror, work);

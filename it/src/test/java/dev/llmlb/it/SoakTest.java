@@ -60,9 +60,11 @@ class SoakTest {
     private final Map<String, Integer> outcomes = new ConcurrentHashMap<>();
 
     @AfterEach
-    void stop() {
+    void stop() throws IOException {
         if (node != null) {
             node.close();
+            // Kept for a failed run: the access log has every request's status and time.
+            Files.writeString(Path.of("target", "soak-node.log"), node.log());
         }
         if (hub != null) {
             hub.close();
@@ -218,7 +220,14 @@ class SoakTest {
                 byte[] buffer = new byte[bytes];
                 int total = 0;
                 while (total < bytes) {
-                    int n = in.read(buffer, total, bytes - total);
+                    int n;
+                    try {
+                        n = in.read(buffer, total, bytes - total);
+                    } catch (java.net.SocketTimeoutException e) {
+                        record(-1, "no more bytes within 30 s after " + new String(buffer, 0, total,
+                                StandardCharsets.UTF_8));
+                        return;
+                    }
                     if (n < 0) {
                         break;
                     }
