@@ -90,7 +90,10 @@ class SoakTest {
         Files.writeString(home.resolve("supported_models.json"), "{\"models\":[" + entries + "]}");
         node = DistNode.start(DistNode.dist(), home, Map.of("HF_ENDPOINT", hub.endpoint().toString(),
                 "LLMLB_MAX_LOADED_MODELS", "1", "LLMLB_THREADS", "1", "LLMLB_PARALLEL", "2",
-                "LLMLB_IDLE_TIMEOUT", "3"));
+                "LLMLB_IDLE_TIMEOUT", "3",
+                // A capped heap, as in a container: otherwise the JVM grows its heap towards a quarter of the RAM
+                // under load, and the memory bound below would measure that sizing rather than leaks.
+                "LLMLB_JAVA_OPTS", "-Xmx256m"));
         for (String model : MODELS) {
             assertEquals(200, node.post("/v1/chat/completions", chat(model, 2, false)).status());
         }
