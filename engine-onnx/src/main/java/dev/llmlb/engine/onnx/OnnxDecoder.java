@@ -6,8 +6,6 @@ import ai.onnxruntime.OnnxTensorLike;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtLoggingLevel;
-import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import dev.llmlb.api.engine.EngineException;
@@ -108,27 +106,12 @@ public final class OnnxDecoder implements AutoCloseable {
      *                         signature does not match a decoder with {@code config}'s dimensions
      */
     public static OnnxDecoder open(Path modelFile, DecoderConfig config, OnnxOptions options) {
-        String name = modelFile.getParent() != null && modelFile.getParent().getFileName() != null
-                ? modelFile.getParent().getFileName() + "/" + modelFile.getFileName()
-                : modelFile.getFileName().toString();
-        if (!Files.isRegularFile(modelFile)) {
-            throw new EngineException("ONNX model file " + name + " does not exist");
-        }
-        CommandLineGuard.check();
-        OrtEnvironment environment = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
-                "llmlb-onnx");
+        String name = OnnxSessions.displayName(modelFile);
+        OrtEnvironment environment = OnnxSessions.environment(modelFile, name);
         OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions();
         OrtSession session = null;
         try {
-            sessionOptions.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
-            sessionOptions.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            if (options.threads() > 0) {
-                sessionOptions.setIntraOpNumThreads(options.threads());
-            }
-            if (!options.spin()) {
-                sessionOptions.addConfigEntry("session.intra_op.allow_spinning", "0");
-            }
-            String device = addProvider(sessionOptions, options);
+            String device = OnnxSessions.configure(sessionOptions, options);
             session = HiddenStateOutput.createSession(environment, modelFile, sessionOptions, GraphSignature.LOGITS);
             // Runtime and execution-provider libraries are loaded by now.
             ExtractedLibraries.delete();
@@ -136,29 +119,8 @@ public final class OnnxDecoder implements AutoCloseable {
                     ? Batching.ANY_LENGTHS : Batching.EQUAL_LENGTHS;
             return new OnnxDecoder(name, config, options, device, batching, environment, sessionOptions, session);
         } catch (OrtException | RuntimeException e) {
-            closeQuietly(session);
-            sessionOptions.close();
-            if (e instanceof EngineException engine) {
-                throw engine;
-            }
-            throw new EngineException("ONNX Runtime cannot load " + name + ": " + e.getMessage(), e);
+            throw OnnxSessions.loadFailed(name, session, sessionOptions, e);
         }
-    }
-
-    /** Turns on CUDA when asked (or when {@code auto} finds it); returns the device, such as {@code cuda:0}. */
-    static String addProvider(OrtSession.SessionOptions sessionOptions, OnnxOptions options)
-            throws OrtException {
-        boolean cudaAvailable = OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA);
-        if (options.provider() == OnnxOptions.Provider.CUDA && !cudaAvailable) {
-            throw new EngineException(OnnxOptions.PROVIDER + "=cuda but this ONNX Runtime has no CUDA provider "
-                    + "(available: " + OrtEnvironment.getAvailableProviders() + "): replace the onnxruntime jar "
-                    + "in plugins/engine-onnx with onnxruntime_gpu of the same version");
-        }
-        if (options.provider() == OnnxOptions.Provider.CPU || !cudaAvailable) {
-            return "cpu";
-        }
-        sessionOptions.addCUDA(options.cudaDevice());
-        return "cuda:" + options.cudaDevice();
     }
 
     private static Path findConfig(Path modelFile) {
@@ -431,17 +393,7 @@ public final class OnnxDecoder implements AutoCloseable {
         closed = true;
         List<DecoderSequence> live = new ArrayList<>(open);
         live.forEach(this::release);
-        closeQuietly(session);
+        OnnxSessions.closeQuietly(session);
         sessionOptions.close();
-    }
-
-    private static void closeQuietly(OrtSession session) {
-        if (session != null) {
-            try {
-                session.close();
-            } catch (OrtException e) {
-                // Nothing left to release that the caller could act on.
-            }
-        }
     }
 }

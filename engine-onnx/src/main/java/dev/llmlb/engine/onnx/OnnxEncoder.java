@@ -6,7 +6,6 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import dev.llmlb.api.engine.EngineException;
@@ -15,7 +14,6 @@ import dev.llmlb.engine.hf.embed.TokenEncoder;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
 import java.nio.LongBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -99,43 +97,17 @@ final class OnnxEncoder implements TokenEncoder {
      * @throws EngineException when the file cannot be loaded or the graph is not an encoder the engine can feed
      */
     static OnnxEncoder open(Path modelFile, int hidden, int padId, OnnxOptions options) {
-        String name = modelFile.getParent() != null && modelFile.getParent().getFileName() != null
-                ? modelFile.getParent().getFileName() + "/" + modelFile.getFileName()
-                : modelFile.getFileName().toString();
-        if (!Files.isRegularFile(modelFile)) {
-            throw new EngineException("ONNX model file " + name + " does not exist");
-        }
-        CommandLineGuard.check();
-        OrtEnvironment environment = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
-                "llmlb-onnx");
+        String name = OnnxSessions.displayName(modelFile);
+        OrtEnvironment environment = OnnxSessions.environment(modelFile, name);
         OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions();
         OrtSession session = null;
         try {
-            sessionOptions.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
-            sessionOptions.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            if (options.threads() > 0) {
-                sessionOptions.setIntraOpNumThreads(options.threads());
-            }
-            if (!options.spin()) {
-                sessionOptions.addConfigEntry("session.intra_op.allow_spinning", "0");
-            }
-            String device = OnnxDecoder.addProvider(sessionOptions, options);
+            String device = OnnxSessions.configure(sessionOptions, options);
             session = environment.createSession(modelFile.toString(), sessionOptions);
             ExtractedLibraries.delete();
             return new OnnxEncoder(name, environment, sessionOptions, session, device, hidden, padId);
         } catch (OrtException | RuntimeException e) {
-            if (session != null) {
-                try {
-                    session.close();
-                } catch (OrtException ignored) {
-                    // nothing more to release
-                }
-            }
-            sessionOptions.close();
-            if (e instanceof EngineException engine) {
-                throw engine;
-            }
-            throw new EngineException("ONNX Runtime cannot load " + name + ": " + e.getMessage(), e);
+            throw OnnxSessions.loadFailed(name, session, sessionOptions, e);
         }
     }
 
