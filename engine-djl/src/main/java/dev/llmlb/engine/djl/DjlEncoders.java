@@ -13,7 +13,6 @@ import dev.llmlb.engine.hf.embed.EncoderModel;
 import dev.llmlb.engine.hf.embed.SentenceEmbeddingConfig;
 
 import java.lang.System.Logger.Level;
-import java.nio.file.Files;
 
 /**
  * Loads encoder-only models (sentence-transformers repositories of BERT, RoBERTa, XLM-RoBERTa and MPNet in
@@ -25,12 +24,6 @@ final class DjlEncoders {
     private static final System.Logger LOG = System.getLogger(DjlEncoders.class.getName());
 
     private DjlEncoders() {
-    }
-
-    /** Whether {@code config.json} names an encoder family ({@code model_type}); reads that file only. */
-    static boolean isEncoder(LocalModel model) {
-        return Files.isRegularFile(model.directory().resolve("config.json"))
-                && EncoderFamily.of(HfConfig.read(model.directory())).isPresent();
     }
 
     static LoadedModel load(LocalModel model, LoadOptions options, PyTorchRuntime pytorch) {

@@ -10,6 +10,7 @@ import dev.llmlb.api.engine.LocalModel;
 import dev.llmlb.api.engine.ModelInfo;
 import dev.llmlb.engine.hf.HfConfig;
 import dev.llmlb.engine.hf.HfModelFolder;
+import dev.llmlb.engine.hf.embed.EncoderFamily;
 
 import java.lang.System.Logger.Level;
 import java.util.Optional;
@@ -33,7 +34,7 @@ final class DjlEngine implements InferenceEngine {
     @Override
     public Optional<String> unsupportedReason(LocalModel model) {
         try {
-            if (DjlEncoders.isEncoder(model)) {
+            if (EncoderFamily.isEncoder(model.directory())) {
                 return Optional.empty();
             }
             return LlamaSpec.unsupportedReason(HfConfig.read(model.directory()));
@@ -42,20 +43,20 @@ final class DjlEngine implements InferenceEngine {
         }
     }
 
-    /** The weights widened to F32, plus one cache of the whole context per sequence. */
     @Override
     public Set<ModelInfo.Capability> capabilities(LocalModel model) {
         try {
-            return DjlEncoders.isEncoder(model) ? Set.of(ModelInfo.Capability.EMBED)
+            return EncoderFamily.isEncoder(model.directory()) ? Set.of(ModelInfo.Capability.EMBED)
                     : Set.of(ModelInfo.Capability.GENERATE, ModelInfo.Capability.EMBED);
         } catch (EngineException e) {
             return Set.of(ModelInfo.Capability.GENERATE);
         }
     }
 
+    /** The weights widened to F32, plus one cache of the whole context per sequence. */
     @Override
     public long estimateMemoryBytes(LocalModel model, LoadOptions options) {
-        if (DjlEncoders.isEncoder(model)) {
+        if (EncoderFamily.isEncoder(model.directory())) {
             return SafetensorsFiles.open(model.directory()).parameterCount() * Float.BYTES;
         }
         LlamaSpec spec = LlamaSpec.from(HfConfig.read(model.directory()));
@@ -70,7 +71,7 @@ final class DjlEngine implements InferenceEngine {
 
     @Override
     public LoadedModel load(LocalModel model, LoadOptions options) {
-        if (DjlEncoders.isEncoder(model)) {
+        if (EncoderFamily.isEncoder(model.directory())) {
             return DjlEncoders.load(model, options, pytorch);
         }
         long start = System.nanoTime();

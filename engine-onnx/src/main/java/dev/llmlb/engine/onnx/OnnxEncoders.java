@@ -10,7 +10,6 @@ import dev.llmlb.engine.hf.embed.EncoderModel;
 import dev.llmlb.engine.hf.embed.SentenceEmbeddingConfig;
 
 import java.lang.System.Logger.Level;
-import java.nio.file.Files;
 
 /**
  * Loads encoder-only models (sentence-transformers repositories of BERT, RoBERTa, XLM-RoBERTa and MPNet exported to
@@ -22,14 +21,6 @@ final class OnnxEncoders {
     private static final System.Logger LOG = System.getLogger(OnnxEncoders.class.getName());
 
     private OnnxEncoders() {
-    }
-
-    /** Whether {@code config.json} names an encoder family ({@code model_type}); reads that file only. */
-    static boolean isEncoder(LocalModel model) {
-        if (!Files.isRegularFile(model.directory().resolve("config.json"))) {
-            return false;
-        }
-        return EncoderFamily.of(HfConfig.read(model.directory())).isPresent();
     }
 
     /**

@@ -46,7 +46,7 @@ final class OnnxEngine implements InferenceEngine {
                     + "tokenizer file");
         }
         try {
-            if (OnnxEncoders.isEncoder(model)) {
+            if (EncoderFamily.isEncoder(model.directory())) {
                 return Optional.empty();
             }
             DecoderConfig.read(model.directory().resolve("config.json"));
@@ -59,7 +59,7 @@ final class OnnxEngine implements InferenceEngine {
     @Override
     public Set<ModelInfo.Capability> capabilities(LocalModel model) {
         try {
-            return OnnxEncoders.isEncoder(model) ? Set.of(ModelInfo.Capability.EMBED)
+            return EncoderFamily.isEncoder(model.directory()) ? Set.of(ModelInfo.Capability.EMBED)
                     : Set.of(ModelInfo.Capability.GENERATE, ModelInfo.Capability.EMBED);
         } catch (EngineException e) {
             return Set.of(ModelInfo.Capability.GENERATE);
@@ -70,7 +70,7 @@ final class OnnxEngine implements InferenceEngine {
     @Override
     public long estimateMemoryBytes(LocalModel model, LoadOptions options) {
         try {
-            if (OnnxEncoders.isEncoder(model)) {
+            if (EncoderFamily.isEncoder(model.directory())) {
                 return model.totalBytes();
             }
             DecoderConfig config = DecoderConfig.read(model.directory().resolve("config.json"));
@@ -102,7 +102,7 @@ final class OnnxEngine implements InferenceEngine {
 
     @Override
     public LoadedModel load(LocalModel model, LoadOptions loadOptions) {
-        if (OnnxEncoders.isEncoder(model)) {
+        if (EncoderFamily.isEncoder(model.directory())) {
             return OnnxEncoders.load(model, effective(loadOptions), loadOptions.parallelSequences());
         }
         long start = System.nanoTime();

@@ -3,6 +3,8 @@ package dev.llmlb.engine.hf.embed;
 import dev.llmlb.api.engine.EngineException;
 import dev.llmlb.engine.hf.HfConfig;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -30,6 +32,12 @@ public enum EncoderFamily {
     /** Every {@code model_type} the families cover. */
     public static List<String> modelTypes() {
         return Arrays.stream(values()).flatMap(f -> f.modelTypes.stream()).toList();
+    }
+
+    /** Whether the folder's {@code config.json} names an encoder family ({@code model_type}); reads that file only. */
+    public static boolean isEncoder(Path modelDirectory) {
+        return Files.isRegularFile(modelDirectory.resolve("config.json"))
+                && of(HfConfig.read(modelDirectory)).isPresent();
     }
 
     /** The family of a config's {@code model_type}; empty for a decoder or an architecture not listed. */
