@@ -8,7 +8,6 @@ import dev.llmlb.host.inference.Outcome;
 import dev.llmlb.host.openai.ToolCallFormat;
 import dev.llmlb.host.openai.ToolCallSchema;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -26,7 +25,7 @@ final class ChatChoice {
     /** Receives each streamed {@code choices[]} entry. */
     @FunctionalInterface
     interface Chunks {
-        void send(ObjectNode choice) throws IOException;
+        void send(ObjectNode choice);
     }
 
     private final int index;
@@ -46,7 +45,7 @@ final class ChatChoice {
     }
 
     /** The first delta: the role, and for a named function the call's head. */
-    void start() throws IOException {
+    void start() {
         ObjectNode choice = choice();
         ObjectNode delta = choice.putObject("delta");
         delta.put("role", "assistant");
@@ -62,7 +61,7 @@ final class ChatChoice {
     }
 
     /** Generated text with the log probabilities of its tokens. */
-    void text(String piece, List<TokenLogprob> tokens) throws IOException {
+    void text(String piece, List<TokenLogprob> tokens) {
         text.append(piece);
         pending.addAll(tokens);
         switch (mode) {
@@ -91,7 +90,7 @@ final class ChatChoice {
     }
 
     /** The end of the choice: calls found in held text, then the delta with {@code finish_reason}. */
-    void end(Outcome outcome) throws IOException {
+    void end(Outcome outcome) {
         switch (mode) {
             case ToolMode.Required r -> {
                 Optional<List<ToolCallSchema.Call>> calls = ToolCallSchema.readRequired(text.toString());
@@ -127,7 +126,7 @@ final class ChatChoice {
         out.send(choice);
     }
 
-    private void content(String piece) throws IOException {
+    private void content(String piece) {
         if (piece.isEmpty() && pending.isEmpty()) {
             return;
         }
@@ -138,7 +137,7 @@ final class ChatChoice {
         out.send(choice);
     }
 
-    private void sendCalls(List<ToolCallSchema.Call> calls) throws IOException {
+    private void sendCalls(List<ToolCallSchema.Call> calls) {
         for (int k = 0; k < calls.size(); k++) {
             ObjectNode head = choice();
             head(head.putObject("delta").putArray("tool_calls"), k, calls.get(k).name());

@@ -15,8 +15,6 @@ import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.Optional;
 
 /** The node's own routes under {@code /v0}: the catalog, model status and control, plugins. */
@@ -123,7 +121,7 @@ public final class NodeApi {
                 }
                 Thread.sleep(100);
             }
-        } catch (IOException | UncheckedIOException | ClientGoneException e) {
+        } catch (ClientGoneException e) {
             // the client went away
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

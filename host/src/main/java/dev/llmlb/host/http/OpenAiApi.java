@@ -23,8 +23,6 @@ import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -228,8 +226,7 @@ public final class OpenAiApi {
      * {@code [DONE]}.
      */
     private void stream(ServerResponse res, Lease lease, Generator.Request generation, int choices, ToolMode mode,
-                        Cancellation cancellation, String id, long created, Answer answer, String requestId)
-            throws IOException {
+                        Cancellation cancellation, String id, long created, Answer answer, String requestId) {
         String model = lease.modelId();
         String object = answer.chunkObject();
         boolean includeUsage = answer.includeUsage();
@@ -285,8 +282,6 @@ public final class OpenAiApi {
                 sse.send(usage);
             }
             sse.done();
-        } catch (IOException | UncheckedIOException e) {
-            throw new ClientGoneException("the client closed the connection");
         }
     }
 

@@ -34,7 +34,7 @@ public final class SseStream implements AutoCloseable {
     }
 
     /** Sends one {@code data:} event holding {@code value} as JSON. */
-    public void send(Object value) throws IOException {
+    public void send(Object value) {
         byte[] json = Json.bytes(value);
         byte[] event = new byte[json.length + 8];
         System.arraycopy("data: ".getBytes(StandardCharsets.US_ASCII), 0, event, 0, 6);
@@ -45,12 +45,12 @@ public final class SseStream implements AutoCloseable {
     }
 
     /** Sends a comment line, which keeps proxies from closing an idle stream. */
-    public void comment(String text) throws IOException {
+    public void comment(String text) {
         write((": " + text + "\n\n").getBytes(StandardCharsets.UTF_8));
     }
 
     /** Sends {@code data: [DONE]}. */
-    public void done() throws IOException {
+    public void done() {
         write(DONE);
     }
 
