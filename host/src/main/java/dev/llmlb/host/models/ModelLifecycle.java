@@ -110,7 +110,9 @@ public final class ModelLifecycle implements AutoCloseable {
             List<InferenceEngine> engines = plugins.engines(format.get());
             List<String> reasons = engines.stream().map(engine -> engine.unsupportedReason(local.get()))
                     .flatMap(Optional::stream).toList();
-            if (reasons.size() == engines.size()) {
+            // A DELETE that began meanwhile removes the manifest first and then the files the engines were reading:
+            // their reasons then speak of a model that is no longer there, which the request will fetch again.
+            if (reasons.size() == engines.size() && fetcher.findLocal(spec).isPresent()) {
                 return Optional.of(new Failure(Failure.Kind.UNAVAILABLE, "model_unsupported", "No installed "
                         + "engine can run model '" + spec.id() + "': " + String.join("; ", reasons)));
             }
