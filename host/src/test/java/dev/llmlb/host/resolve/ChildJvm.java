@@ -6,6 +6,7 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,10 +24,12 @@ import java.util.function.Predicate;
 final class ChildJvm implements AutoCloseable {
 
     private final Process process;
+    private final Path log;
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
 
-    private ChildJvm(Process process) {
+    private ChildJvm(Process process, Path log) {
         this.process = process;
+        this.log = log;
         Thread.ofPlatform().daemon(true).start(() -> {
             try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
                     StandardCharsets.UTF_8))) {
@@ -49,7 +52,7 @@ final class ChildJvm implements AutoCloseable {
         command.add("-m");
         command.add("dev.llmlb.host/" + ChildMain.class.getName());
         command.addAll(List.of(args));
-        return new ChildJvm(new ProcessBuilder(command).redirectError(log.toFile()).start());
+        return new ChildJvm(new ProcessBuilder(command).redirectError(log.toFile()).start(), log);
     }
 
     long pid() {
@@ -59,15 +62,27 @@ final class ChildJvm implements AutoCloseable {
     /** The first line of output that matches, waiting at most {@code limit}. */
     String awaitLine(Predicate<String> matches, Duration limit) throws InterruptedException {
         long deadline = System.nanoTime() + limit.toNanos();
+        List<String> others = new ArrayList<>();
         while (true) {
             String line = lines.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             if (line == null) {
                 throw new AssertionError("the child printed no matching line in " + limit + " (alive: "
-                        + process.isAlive() + ")");
+                        + process.isAlive() + "); it printed " + others.subList(Math.max(0, others.size() - 20),
+                        others.size()) + "; the end of its log:\n" + logTail());
             }
             if (matches.test(line)) {
                 return line;
             }
+            others.add(line);
+        }
+    }
+
+    private String logTail() {
+        try {
+            String text = Files.readString(log);
+            return text.substring(Math.max(0, text.length() - 4000));
+        } catch (IOException e) {
+            return "(unreadable: " + e.getMessage() + ")";
         }
     }
 
